@@ -1,0 +1,1 @@
+"""Plotly figures from tidy frames; no data access and no metric math."""

@@ -1,0 +1,171 @@
+"""The `deskmetrics` command: load data, print metrics, render the tabs, serve the app."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from deskmetrics.errors import ConfigError, DeskmetricsError, InputError
+
+log = logging.getLogger("deskmetrics")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--warehouse", metavar="URL",
+        help="SQLAlchemy URL (default: $DESKMETRICS_WAREHOUSE, else data/warehouse.duckdb)",
+    )
+    parser.add_argument("--config", metavar="FILE", help="YAML settings over parameters/defaults.yml")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="deskmetrics", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo-data", help="generate a realistic demo MSP into the warehouse")
+    _common(demo)
+    demo.add_argument("--tickets", type=int, default=20_000, help="number of tickets (default 20000)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed (same seed, same data)")
+    demo.add_argument("--csv", metavar="DIR", help="also write the canonical CSV files to DIR")
+
+    imp = sub.add_parser("import-csv", help="load canonical CSV files from a directory")
+    _common(imp)
+    imp.add_argument("directory", type=Path)
+
+    metrics = sub.add_parser("metrics", help="compute metrics or publish their definitions")
+    msub = metrics.add_subparsers(dest="metrics_command", required=True)
+    dash = msub.add_parser("dashboard", help="the Dashboard tab's KPIs for a period")
+    _common(dash)
+    dash.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD")
+    dash.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD")
+    dash.add_argument("--as-of", dest="as_of", metavar="ISO-INSTANT")
+    dash.add_argument("--client")
+    dash.add_argument("--board")
+    dash.add_argument("--category")
+    dash.add_argument("--json", action="store_true", help="print one JSON object")
+    docs = msub.add_parser("docs", help="write the KPI definitions page (Markdown)")
+    docs.add_argument("--output", type=Path, default=Path("docs/metrics.md"))
+    msub.add_parser("list", help="list registered metrics")
+
+    render = sub.add_parser("render", help="execute the tab notebooks with papermill into reports/")
+    _common(render)
+    render.add_argument("--output", type=Path, default=None, help="directory (default reports/)")
+    render.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
+    render.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
+
+    serve = sub.add_parser("serve", help="serve the dashboards with Voilà")
+    _common(serve)
+    serve.add_argument("--port", type=int, default=8866)
+    serve.add_argument("--host", default="127.0.0.1")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return _COMMANDS[args.command](args)
+    except (InputError, ConfigError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except DeskmetricsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _demo_data(args) -> int:
+    from deskmetrics.config import load_settings
+    from deskmetrics.demo.generator import generate, write_csv
+    from deskmetrics.warehouse.engine import Warehouse
+    from deskmetrics.warehouse.importer import import_frames
+
+    settings = load_settings(args.config)
+    frames = generate(tickets=args.tickets, seed=args.seed, timezone=settings.timezone)
+    if args.csv:
+        write_csv(frames, Path(args.csv))
+    warehouse = Warehouse(args.warehouse)
+    summary = import_frames(warehouse, frames, settings, source="demo", progress=True)
+    print(f"demo data loaded into {warehouse!r}: "
+          + ", ".join(f"{n} {name}" for name, n in summary.rows.items()))
+    return 0
+
+
+def _import_csv(args) -> int:
+    from deskmetrics.config import load_settings
+    from deskmetrics.warehouse.engine import Warehouse
+    from deskmetrics.warehouse.importer import import_csv_dir
+
+    settings = load_settings(args.config)
+    warehouse = Warehouse(args.warehouse)
+    summary = import_csv_dir(warehouse, args.directory, settings, progress=sys.stderr.isatty())
+    print(f"imported into {warehouse!r}: "
+          + ", ".join(f"{n} {name}" for name, n in summary.rows.items()))
+    if summary.duplicate_ticket_ids:
+        print(f"warning: {summary.duplicate_ticket_ids} duplicate ticket ids; the last row of "
+              "each was kept", file=sys.stderr)
+    return 0
+
+
+def _metrics(args) -> int:
+    if args.metrics_command == "docs":
+        from deskmetrics.metrics.docs import write_definitions
+
+        write_definitions(args.output)
+        print(f"wrote {args.output}")
+        return 0
+    if args.metrics_command == "list":
+        from deskmetrics.metrics.registry import all_metrics
+
+        for metric in all_metrics():
+            print(f"{metric.name:36} {metric.unit:10} {metric.label}")
+        return 0
+    from deskmetrics.session import Session
+
+    session = Session(args.warehouse, args.config)
+    scope = session.scope(args.date_from, args.date_to, as_of=args.as_of, client=args.client,
+                          board=args.board, category=args.category)
+    result = session.dashboard(scope)
+    if args.json:
+        print(json.dumps(result, indent=2, default=str))
+    else:
+        from deskmetrics.metrics.format import describe_dashboard
+
+        print(describe_dashboard(result))
+    return 0
+
+
+def _render(args) -> int:
+    from deskmetrics.reports.runner import render_tabs
+
+    outputs = render_tabs(
+        output_dir=args.output, warehouse=args.warehouse, config=args.config,
+        date_from=args.date_from, date_to=args.date_to,
+    )
+    for path in outputs:
+        print(f"wrote {path}")
+    return 0
+
+
+def _serve(args) -> int:
+    from deskmetrics.reports.serve import serve
+
+    return serve(port=args.port, host=args.host, warehouse=args.warehouse, config=args.config)
+
+
+_COMMANDS = {
+    "demo-data": _demo_data,
+    "import-csv": _import_csv,
+    "metrics": _metrics,
+    "render": _render,
+    "serve": _serve,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

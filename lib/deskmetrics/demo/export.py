@@ -1,0 +1,48 @@
+"""Write demo frames as the project's canonical CSV files.
+
+Format: one ``<name>.csv`` per frame, UTF-8, header row, ISO 8601 UTC timestamps with a ``Z``
+suffix (``2025-03-04T14:05:00Z``), empty fields for missing values, booleans as true/false.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def _iso_utc(column: pd.Series) -> pd.Series:
+    """Format a datetime column with Arrow (C++), far faster than per-value strftime."""
+    if column.dt.tz is None:
+        utc = column.dt.tz_localize("UTC")
+    else:
+        utc = column.dt.tz_convert("UTC")
+    seconds = pa.array(utc.dt.tz_localize(None).dt.floor("s").to_numpy("datetime64[s]"))
+    return pd.Series(pd.array(pc.strftime(seconds, format=ISO_UTC), dtype="str"), index=column.index)
+
+
+def _csv_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    out = {}
+    for name, column in frame.items():
+        if isinstance(column.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(
+            column.dtype
+        ):
+            out[name] = _iso_utc(column)
+        elif pd.api.types.is_bool_dtype(column.dtype):
+            text = column.map({True: "true", False: "false"})
+            out[name] = text.astype("str")
+        else:
+            out[name] = column
+    return pd.DataFrame(out, index=frame.index)
+
+
+def write_csv(frames: dict[str, pd.DataFrame], directory: Path) -> None:
+    """Write each frame to ``directory/<name>.csv`` (the directory is created if missing)."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, frame in frames.items():
+        _csv_ready(frame).to_csv(directory / f"{name}.csv", index=False, na_rep="", lineterminator="\n")

@@ -1,0 +1,40 @@
+"""Generate the KPI definitions page (Markdown) from the registry, so docs never drift."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from deskmetrics.metrics.registry import all_metrics
+
+HEADER = """# KPI definitions
+
+Generated from the metric registry by `deskmetrics metrics docs`; do not edit by hand.
+Periods are whole local days in the configured time zone, `[from 00:00, to + 1 day 00:00)`.
+Cancelled tickets count nowhere. Business hours follow the configured calendar (time zone,
+weekly windows, holidays and part-day holidays) with the clock paused in waiting statuses.
+"""
+
+
+def render_definitions() -> str:
+    parts = [HEADER]
+    by_tab: dict[str, list] = {}
+    for metric in all_metrics():
+        by_tab.setdefault(metric.tab, []).append(metric)
+    for tab, metrics in by_tab.items():
+        parts.append(f"\n## {tab.replace('_', ' ').title()} tab\n")
+        for m in metrics:
+            better = {True: "higher is better", False: "lower is better", None: "neutral"}[
+                m.higher_is_better
+            ]
+            parts.append(
+                f"\n### {m.label} (`{m.name}`)\n\n{m.definition}\n\n"
+                f"- Unit: {m.unit}; {better}\n"
+                f"- Period attribution: {m.attribution}\n"
+                f"- Filters: {', '.join(m.filters) or 'none'} (and the date range)\n"
+            )
+    return "".join(parts)
+
+
+def write_definitions(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_definitions(), encoding="utf-8")

@@ -1,0 +1,1 @@
+"""Running the notebooks: papermill executions, HTML output and the Voilà server."""

@@ -1,0 +1,56 @@
+"""Execute tab notebooks with papermill and convert them to self-contained HTML in reports/."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+from deskmetrics.config import PROJECT_ROOT
+
+log = logging.getLogger(__name__)
+
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+REPORTS_DIR = PROJECT_ROOT / "reports"
+TABS = ("dashboard",)
+
+
+def render_tab(
+    tab: str,
+    output_dir: Path | None = None,
+    *,
+    parameters: dict | None = None,
+    kernel_name: str = "python3",
+) -> Path:
+    """Run one tab notebook statically; returns the HTML path (the .ipynb sits beside it)."""
+    import nbformat
+    import papermill as pm
+    from nbconvert import HTMLExporter
+
+    output_dir = Path(output_dir or REPORTS_DIR)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    params = {k: v for k, v in (parameters or {}).items() if v not in (None, "")}
+    params["static"] = True
+    executed = output_dir / f"{tab}.ipynb"
+    pm.execute_notebook(
+        str(NOTEBOOKS_DIR / f"{tab}.ipynb"), str(executed), parameters=params,
+        kernel_name=kernel_name, progress_bar=False, cwd=str(PROJECT_ROOT),
+    )
+    notebook = nbformat.read(executed, as_version=4)
+    exporter = HTMLExporter(template_name="lab", exclude_input=True)
+    body, _ = exporter.from_notebook_node(notebook)
+    html = output_dir / f"{tab}.html"
+    html.write_text(body, encoding="utf-8")
+    manifest = {"tab": tab, "parameters": params,
+                "rendered_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    (output_dir / f"{tab}.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return html
+
+
+def render_tabs(output_dir: Path | None = None, *, warehouse: str | None = None,
+                config: str | None = None, date_from: str | None = None,
+                date_to: str | None = None) -> list[Path]:
+    params = {"warehouse": warehouse, "config": config, "date_from": date_from,
+              "date_to": date_to}
+    return [render_tab(tab, output_dir, parameters=params) for tab in TABS]

@@ -1,0 +1,1 @@
+"""The canonical tables and the CSV contract that maps any PSA export onto them."""

@@ -1,0 +1,154 @@
+"""Turn one CSV file of the canonical contract into a typed frame, or fail naming the cell.
+
+Everything is read as text first so that an unparseable value can be reported with its file,
+row and column instead of being silently coerced to a missing value.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from deskmetrics.errors import InputError
+from deskmetrics.schema.contract import SURVEY_SCALES, FileContract
+
+# an offset only counts after a time of day, so a bare date such as 2024-12-03 stays local
+_HAS_OFFSET = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$", re.I)
+_TRUE = {"true", "t", "yes", "y", "1"}
+_FALSE = {"false", "f", "no", "n", "0"}
+
+
+def read_contract_file(path: Path, contract: FileContract, zone: ZoneInfo) -> pd.DataFrame:
+    """Read and type a CSV; naive timestamps are local time in ``zone``; instants become UTC."""
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot be read as CSV: {exc}", file=path.name) from None
+    except pd.errors.EmptyDataError:
+        raise InputError("is empty; it needs at least a header row", file=path.name) from None
+    raw.columns = [c.strip() for c in raw.columns]
+    for column in contract.required:
+        if column not in raw.columns:
+            raise InputError(
+                f"required column is missing (the header has: {', '.join(raw.columns)})",
+                file=path.name, row=1, column=column,
+            )
+    typed = {}
+    for column, kind in contract.columns.items():
+        if column not in raw.columns:
+            continue
+        text = raw[column].str.strip()
+        missing = text.eq("")
+        if column in contract.required and missing.any():
+            raise _cell_error(path, raw, missing, column, "is empty but required")
+        typed[column] = _PARSERS[kind](text, missing, zone, path, raw, column)
+    frame = pd.DataFrame(typed, index=raw.index)
+    if "rating" in frame and "scale" in frame:
+        _check_ratings(frame, path, raw)
+    return frame
+
+
+def _cell_error(path: Path, raw: pd.DataFrame, bad: pd.Series, column: str, why: str) -> InputError:
+    position = int(np.flatnonzero(bad.to_numpy())[0])
+    value = raw[column].iloc[position]
+    # data row N is line N+1 because of the header
+    return InputError(f"{value!r} {why} (line {position + 2})", file=path.name,
+                      row=position + 1, column=column)
+
+
+def _text(text, missing, zone, path, raw, column) -> pd.Series:
+    return text.where(~missing, None).astype(object)
+
+
+def _instant(text, missing, zone, path, raw, column) -> pd.Series:
+    aware = text.str.contains(_HAS_OFFSET) & ~missing
+    naive = ~aware & ~missing
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us, UTC]")
+    if aware.any():
+        out[aware] = pd.to_datetime(text[aware], format="ISO8601", utc=True, errors="coerce")
+    if naive.any():
+        local = pd.to_datetime(text[naive], format="ISO8601", errors="coerce")
+        # a local time in the autumn overlap takes its first occurrence; one in the spring
+        # gap moves to the first valid instant after it (metrics reference 1.4)
+        out[naive] = local.dt.tz_localize(
+            zone, ambiguous=np.ones(len(local), dtype=bool), nonexistent="shift_forward"
+        ).dt.tz_convert("UTC")
+    bad = out.isna() & ~missing
+    if bad.any():
+        raise _cell_error(path, raw, bad, column,
+                          "is not an ISO 8601 timestamp such as 2025-03-04T09:30:00Z")
+    return out
+
+
+def _number(text, missing, *, integer: bool):
+    values = pd.to_numeric(text.where(~missing, None), errors="coerce")
+    bad = values.isna() & ~missing
+    if integer:
+        bad |= values.notna() & (values % 1 != 0)
+    return values, bad
+
+
+def _float(text, missing, zone, path, raw, column) -> pd.Series:
+    values, bad = _number(text, missing, integer=False)
+    if bad.any():
+        raise _cell_error(path, raw, bad, column, "is not a number")
+    return values.astype("Float64")
+
+
+def _int(text, missing, zone, path, raw, column) -> pd.Series:
+    values, bad = _number(text, missing, integer=True)
+    if bad.any():
+        raise _cell_error(path, raw, bad, column, "is not a whole number")
+    return values.astype("Int64")
+
+
+def _priority(text, missing, zone, path, raw, column) -> pd.Series:
+    values, bad = _number(text, missing, integer=True)
+    bad |= values.notna() & ~values.isin([1, 2, 3, 4])
+    if bad.any():
+        raise _cell_error(path, raw, bad, column, "is not a priority 1 (highest) to 4")
+    return values.astype("Int64")
+
+
+def _bool(text, missing, zone, path, raw, column) -> pd.Series:
+    lowered = text.str.lower()
+    bad = ~missing & ~lowered.isin(_TRUE | _FALSE)
+    if bad.any():
+        raise _cell_error(path, raw, bad, column, "is not true/false")
+    return lowered.map(lambda v: True if v in _TRUE else (False if v in _FALSE else None)).astype(
+        "boolean"
+    )
+
+
+def _scale(text, missing, zone, path, raw, column) -> pd.Series:
+    lowered = text.str.lower()
+    bad = ~missing & ~lowered.isin(list(SURVEY_SCALES))
+    if bad.any():
+        raise _cell_error(path, raw, bad, column,
+                          f"is not a survey scale ({', '.join(SURVEY_SCALES)})")
+    return lowered.astype(object)
+
+
+def _check_ratings(frame: pd.DataFrame, path: Path, raw: pd.DataFrame) -> None:
+    allowed = frame["scale"].map(SURVEY_SCALES)
+    ok = [r in a for r, a in zip(frame["rating"].astype(float), allowed, strict=True)]
+    bad = ~pd.Series(ok, index=frame.index)
+    if bad.any():
+        scale = frame["scale"][bad].iloc[0]
+        values = ", ".join(f"{v:g}" for v in SURVEY_SCALES[scale])
+        raise _cell_error(path, raw, bad, "rating", f"is not a valid {scale} rating ({values})")
+
+
+_PARSERS = {
+    "text": _text,
+    "instant": _instant,
+    "float": _float,
+    "int": _int,
+    "priority": _priority,
+    "bool": _bool,
+    "scale": _scale,
+}

@@ -1,0 +1,161 @@
+"""The canonical warehouse tables: one SQLAlchemy Core definition shared by every dialect.
+
+Instants are stored as naive UTC timestamps so that DuckDB, SQLite and PostgreSQL compare them
+the same way. Columns after the ``# facts`` marker in ``tickets`` and ``surveys`` are derived at
+load time (see ``deskmetrics.warehouse.facts``) so that dashboard queries stay plain aggregates.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+clients = Table(
+    "clients",
+    metadata,
+    Column("client_id", String, primary_key=True),
+    Column("name", String),
+    Column("seats", Integer),
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("contact_id", String, primary_key=True),
+    Column("client_id", String),
+    Column("name", String),
+    Column("email", String),
+)
+
+technicians = Table(
+    "technicians",
+    metadata,
+    Column("tech_id", String, primary_key=True),
+    Column("name", String),
+    Column("team", String),
+    Column("tier", Integer),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("ticket_id", String, primary_key=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("status", String, nullable=False),
+    Column("client_id", String, index=True),
+    Column("contact_id", String),
+    Column("board", String),
+    Column("category", String),
+    Column("subcategory", String),
+    Column("item", String),
+    Column("priority", Integer),
+    Column("channel", String),
+    Column("owner_tech_id", String),
+    Column("first_response_at", DateTime),
+    Column("resolved_at", DateTime),
+    Column("closed_at", DateTime),
+    Column("updated_at", DateTime),
+    Column("response_due_at", DateTime),
+    Column("resolution_due_at", DateTime),
+    Column("title", Text),
+    Column("source", String),
+    # facts: derived at load from the settings whose fingerprint is in warehouse_meta
+    Column("status_category", String),
+    Column("ended_at", DateTime),
+    Column("created_date", Date),  # local calendar day, for trends
+    Column("ended_date", Date),
+    Column("response_business_s", Float),
+    Column("resolution_business_s", Float),
+    Column("resolution_calendar_s", Float),
+    Column("pause_calendar_s", Float),
+    Column("response_target_s", Float),
+    Column("resolution_target_s", Float),
+    Column("response_breach_at", DateTime),
+    Column("resolution_breach_at", DateTime),
+    Column("response_met", Boolean),
+    Column("resolution_met", Boolean),
+    Column("response_decided_at", DateTime),
+    Column("resolution_decided_at", DateTime),
+    Column("response_sla_source", String),
+    Column("resolution_sla_source", String),
+    Column("reopen_count", Integer),
+    Column("negative_duration", Boolean),
+    Column("close_time_missing", Boolean),  # resolved/closed status but no resolved/closed time
+)
+
+TICKET_FACT_COLUMNS: tuple[str, ...] = tuple(
+    c.name for c in tickets.columns if c.name not in {
+        "ticket_id", "created_at", "status", "client_id", "contact_id", "board", "category",
+        "subcategory", "item", "priority", "channel", "owner_tech_id", "first_response_at",
+        "resolved_at", "closed_at", "updated_at", "response_due_at", "resolution_due_at",
+        "title", "source",
+    }
+)
+
+status_changes = Table(
+    "status_changes",
+    metadata,
+    Column("ticket_id", String, primary_key=True),
+    Column("changed_at", DateTime, primary_key=True),
+    Column("status", String, primary_key=True),
+    Column("tech_id", String),
+)
+
+time_entries = Table(
+    "time_entries",
+    metadata,
+    Column("entry_id", String, primary_key=True),
+    Column("ticket_id", String, index=True),
+    Column("tech_id", String),
+    Column("started_at", DateTime),
+    Column("hours", Float),
+    Column("billable", Boolean),
+)
+
+surveys = Table(
+    "surveys",
+    metadata,
+    Column("response_id", String, primary_key=True),
+    Column("source", String),
+    Column("ticket_id", String, index=True),
+    Column("client_id", String),
+    Column("tech_id", String),
+    Column("submitted_at", DateTime, nullable=False),
+    Column("rating", Float, nullable=False),
+    Column("scale", String, nullable=False),
+    Column("comment", Text),
+    # facts
+    Column("sentiment", String),
+)
+
+sync_state = Table(
+    "sync_state",
+    metadata,
+    Column("source", String, primary_key=True),
+    Column("stream", String, primary_key=True),
+    Column("cursor", String),
+    Column("last_success_at", DateTime),
+    Column("rows_loaded", Integer),
+    Column("detail", Text),
+)
+
+warehouse_meta = Table(
+    "warehouse_meta",
+    metadata,
+    Column("key", String, primary_key=True),
+    Column("value", Text),
+)
+
+CANONICAL_TABLES = (clients, contacts, technicians, tickets, status_changes, time_entries, surveys)

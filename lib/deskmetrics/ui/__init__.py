@@ -1,0 +1,5 @@
+"""Widgets and page builders for the tab notebooks."""
+
+from deskmetrics.ui.dashboard import DashboardTab
+
+__all__ = ["DashboardTab"]

@@ -1,0 +1,165 @@
+"""The Dashboard tab: filters, KPI tiles, trend, breakdown and Dashboard Health.
+
+Interactive (JupyterLab, Voilà): widgets refresh in place when a filter changes, without
+re-running the notebook. Static (papermill reports): the same visuals as plain HTML and
+figures, so an executed notebook converts to a self-contained HTML page.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import ipywidgets as w
+import plotly.graph_objects as go
+from IPython.display import HTML, Markdown
+
+from deskmetrics.charts.dashboard import breakdown_bars, created_vs_resolved
+from deskmetrics.metrics.dashboard import DASHBOARD_KPIS
+from deskmetrics.metrics.registry import get
+from deskmetrics.session import Session
+from deskmetrics.ui.query import query_overrides
+from deskmetrics.ui.tiles import health_panel, kpi_row, kpi_tile
+
+PARAMETERS = ("date_from", "date_to", "client", "board", "category")
+TILES = ("open_tickets", "tickets_outside_resolution_sla", "avg_resolution_hours", "csat_percent")
+ALL = ""
+
+
+class DashboardTab:
+    """State and visuals of one Dashboard page; each public method is one notebook cell."""
+
+    def __init__(self, session: Session, *, date_from: str = "", date_to: str = "",
+                 client: str = "", board: str = "", category: str = "",
+                 static: bool = False) -> None:
+        self.session = session
+        self.static = static
+        first, last = session.data_range()
+        to = date.fromisoformat(date_to) if date_to else (last or date.today())
+        start = date.fromisoformat(date_from) if date_from else to - timedelta(days=29)
+        self.state = {"date_from": start, "date_to": to, "client": client, "board": board,
+                      "category": category}
+        self._plotly_included = False
+        self._bundle = self._compute()
+        if not static:
+            self._build_widgets(first, last)
+
+    @classmethod
+    def open(cls, warehouse: str = "", config: str = "", *, static: bool = False,
+             **params: str) -> DashboardTab:
+        """Build from notebook parameters; under Voilà the page address may override them."""
+        if not static:
+            params.update(query_overrides(PARAMETERS))
+        return cls(Session(warehouse or None, config or None), static=static, **params)
+
+    # -- data ---------------------------------------------------------------------------
+    def scope(self):
+        s = self.state
+        return self.session.scope(s["date_from"], s["date_to"], client=s["client"],
+                                  board=s["board"], category=s["category"])
+
+    def _compute(self) -> dict:
+        return self.session.dashboard_bundle(self.scope())
+
+    # -- visuals --------------------------------------------------------------------------
+    def filters(self):
+        if self.static:
+            s = self.state
+            chosen = [f"{k.title()}: {s[k]}" for k in ("client", "board", "category") if s[k]]
+            return Markdown(f"**Period** {s['date_from']} to {s['date_to']}"
+                            + ("; " + "; ".join(chosen) if chosen else "; all clients, boards and "
+                               "categories"))
+        return self._filters_box
+
+    def kpis(self):
+        html = self._tiles_html()
+        return HTML(html) if self.static else self._tiles
+
+    def trend(self):
+        fig = created_vs_resolved(self._bundle["trend"])
+        return self._figure(fig, "trend")
+
+    def breakdown(self):
+        fig = breakdown_bars(self._bundle["open_by_category"], "category", "open_tickets",
+                             "Open tickets by category")
+        return self._figure(fig, "breakdown")
+
+    def health(self):
+        html = health_panel(self._bundle["dashboard"]["confidence"])
+        return HTML(html) if self.static else self._health
+
+    # -- internals ------------------------------------------------------------------------
+    def _tiles_html(self) -> str:
+        result = self._bundle["dashboard"]
+        tiles = []
+        for name in TILES:
+            metric = get(name)
+            n = result["n"].get(name)
+            note = f"n = {n:,}" if n is not None and name in ("avg_resolution_hours",
+                                                                 "csat_percent") else ""
+            if name == "avg_resolution_hours" and result["avg_resolution_business_hours"] is not None:
+                note += f"; {result['avg_resolution_business_hours']:.1f} business h"
+            tiles.append(kpi_tile(name, metric.label, result[name], metric.unit, note))
+        return kpi_row(tiles)
+
+    def _figure(self, fig: go.Figure, key: str):
+        if self.static:
+            include = not self._plotly_included
+            self._plotly_included = True
+            return HTML(fig.to_html(full_html=False, include_plotlyjs=include))
+        widget = self._figures[key]
+        with widget.batch_update():
+            widget.update(fig.to_dict())
+        return widget
+
+    def _build_widgets(self, first: date | None, last: date | None) -> None:
+        options = self.session.filter_options()
+        s = self.state
+        self._from = w.DatePicker(value=s["date_from"], description="From")
+        self._to = w.DatePicker(value=s["date_to"], description="To")
+        self._client = w.Dropdown(options=[("All clients", ALL), *options.clients],
+                                  value=s["client"] if s["client"] in
+                                  {c for _, c in options.clients} else ALL, description="Client")
+        self._board = w.Dropdown(options=[("All boards", ALL), *((b, b) for b in options.boards)],
+                                 value=s["board"] if s["board"] in options.boards else ALL,
+                                 description="Board")
+        self._category = w.Dropdown(
+            options=[("All categories", ALL), *((c, c) for c in options.categories)],
+            value=s["category"] if s["category"] in options.categories else ALL,
+            description="Category")
+        for widget, cls in ((self._from, "from"), (self._to, "to"), (self._client, "client"),
+                            (self._board, "board"), (self._category, "category")):
+            widget.add_class(f"dm-filter-{cls}")
+            widget.observe(self._on_change, names="value")
+        self._status = w.HTML("", layout=w.Layout(min_width="160px"))
+        self._status.add_class("dm-status")
+        self._filters_box = w.VBox([
+            w.HBox([self._from, self._to]),
+            w.HBox([self._client, self._board, self._category]),
+            self._status,
+        ])
+        self._tiles = w.HTML(self._tiles_html())
+        self._tiles.add_class("dm-kpis")
+        self._health = w.HTML(health_panel(self._bundle["dashboard"]["confidence"]))
+        self._figures = {"trend": go.FigureWidget(), "breakdown": go.FigureWidget()}
+        self._refresh_figures()
+
+    def _on_change(self, _change=None) -> None:
+        if self._from.value is None or self._to.value is None or self._to.value < self._from.value:
+            self._status.value = "<i>Choose a start date on or before the end date.</i>"
+            return
+        self.state.update(date_from=self._from.value, date_to=self._to.value,
+                          client=self._client.value, board=self._board.value,
+                          category=self._category.value)
+        self._status.value = "<i>Updating…</i>"
+        self._bundle = self._compute()
+        self._tiles.value = self._tiles_html()
+        self._health.value = health_panel(self._bundle["dashboard"]["confidence"])
+        self._refresh_figures()
+        self._status.value = ""
+
+    def _refresh_figures(self) -> None:
+        self.trend()
+        self.breakdown()
+
+
+__all__ = ["DASHBOARD_KPIS", "DashboardTab"]

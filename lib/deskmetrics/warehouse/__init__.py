@@ -1,0 +1,1 @@
+"""Warehouse access: the URL, short-lived connections, idempotent loads and per-ticket facts."""

@@ -1,0 +1,86 @@
+"""Idempotent, all-or-nothing upserts of canonical frames into the warehouse.
+
+Rows are keyed by each table's primary key: loading the same data twice leaves the warehouse
+exactly as it was. A load runs in one transaction, so a failure part-way writes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+from sqlalchemy import Connection, Table, inspect
+from sqlalchemy.dialects import postgresql, sqlite
+
+from deskmetrics.schema.tables import metadata
+from deskmetrics.warehouse.engine import Warehouse
+from deskmetrics.warehouse.frames import (
+    datetime_columns,
+    duck,
+    is_duckdb,
+    records,
+    register,
+    to_naive_utc,
+    unregister,
+)
+
+log = logging.getLogger(__name__)
+_BATCH = 5_000
+
+
+def create_schema(warehouse: Warehouse) -> None:
+    """Create any missing canonical table (existing ones are left untouched)."""
+    with warehouse.writing() as conn:
+        metadata.create_all(conn)
+
+
+def ensure_schema(conn: Connection) -> None:
+    if not inspect(conn).has_table("tickets"):
+        metadata.create_all(conn)
+
+
+def upsert(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
+    """Insert or replace rows by primary key inside the caller's transaction; returns rows."""
+    if frame.empty:
+        return 0
+    keys = [c.name for c in table.primary_key.columns]
+    columns = [c.name for c in table.columns if c.name in frame.columns]
+    rows = to_naive_utc(frame[columns], datetime_columns(table))
+    rows = rows.drop_duplicates(subset=keys, keep="last")
+    if is_duckdb(conn):
+        _upsert_duckdb(conn, table, rows, keys, columns)
+    else:
+        _upsert_sql(conn, table, rows, keys, columns)
+    return len(rows)
+
+
+def _upsert_duckdb(
+    conn: Connection, table: Table, rows: pd.DataFrame, keys: list[str], columns: list[str]
+) -> None:
+    staged = register(conn, rows)
+    try:
+        cols = ", ".join(f'"{c}"' for c in columns)
+        match = " AND ".join(f't."{k}" = s."{k}"' for k in keys)
+        db = duck(conn)
+        db.execute(f'DELETE FROM "{table.name}" t WHERE EXISTS (SELECT 1 FROM {staged} s WHERE {match})')
+        db.execute(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM {staged}')
+    finally:
+        unregister(conn, staged)
+
+
+def _upsert_sql(
+    conn: Connection, table: Table, rows: pd.DataFrame, keys: list[str], columns: list[str]
+) -> None:
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(conn.dialect.name)
+    if insert is None:
+        raise NotImplementedError(f"upsert is not implemented for {conn.dialect.name}")
+    stmt = insert(table)
+    updates = {c: stmt.excluded[c] for c in columns if c not in keys}
+    stmt = (
+        stmt.on_conflict_do_update(index_elements=keys, set_=updates)
+        if updates
+        else stmt.on_conflict_do_nothing(index_elements=keys)
+    )
+    data = records(rows)
+    for start in range(0, len(data), _BATCH):
+        conn.execute(stmt, data[start : start + _BATCH])
