@@ -16,9 +16,11 @@ def weekly(trend: pd.DataFrame) -> pd.DataFrame:
     return trend.assign(day=week).groupby(["metric", "day"], as_index=False)["value"].sum()
 
 
-def created_vs_resolved(trend: pd.DataFrame, title: str = "Tickets created and resolved per week"
-                        ) -> go.Figure:
-    data = weekly(trend)
+def created_vs_resolved(trend: pd.DataFrame, *, days: int) -> go.Figure:
+    """Bars of tickets created and a line of tickets resolved, per day (or week past 45 days)."""
+    by_week = days > 45
+    data = weekly(trend) if by_week else trend
+    title = f"Tickets created and resolved per {'week' if by_week else 'day'}"
     fig = go.Figure()
     created = data[data["metric"] == "tickets_created"]
     resolved = data[data["metric"] == "tickets_resolved"]
@@ -27,6 +29,9 @@ def created_vs_resolved(trend: pd.DataFrame, title: str = "Tickets created and r
     fig.add_scatter(x=resolved["day"], y=resolved["value"], name="Resolved", mode="lines+markers",
                     line={"color": COLORS["secondary"], "width": 3})
     fig.update_yaxes(title_text="tickets")
+    day_ms = 86_400_000
+    fig.update_xaxes(type="date", tickformat="%d %b %Y", dtick=(7 if by_week else 1) * day_ms
+                     if days <= 120 else "M1")
     return styled(fig, title)
 
 

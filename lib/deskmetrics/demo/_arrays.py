@@ -53,6 +53,15 @@ def pick_exact(rng: np.random.Generator, candidates: np.ndarray, count: int) -> 
     return np.sort(rng.choice(candidates, size=count, replace=False))
 
 
+def dirty_count(share: float, total: int, floor: int) -> int:
+    """How many deliberately dirty records to plant: ``share`` of ``total``, at least ``floor``.
+
+    The floor only applies from 1,000 rows up, so tiny demos are not mostly dirt.
+    """
+    count = round(share * total)
+    return max(floor, count) if total >= 1_000 else count
+
+
 def id_array(prefix: str, count: int, width: int) -> pa.Array:
     """Zero-padded, prefixed ids ("T000001", ...) built in Arrow, without a Python loop."""
     numbers = pc.cast(pa.array(np.arange(1, count + 1, dtype=np.int64)), pa.string())

@@ -29,7 +29,7 @@ ENTRY_HOURS_MEDIAN = np.array([0.5, 1.0, 2.5, 0.4])
 BILLABLE_RATE = np.array([0.72, 0.75, 0.90, 0.40])
 HELPING_HAND = 0.05  # share of entries logged by a colleague rather than the owner
 
-SURVEY_RATE = 0.20
+SURVEY_RATE = 0.25
 SCALES: tuple[str, ...] = ("smileback", "crewhu", "stars5", "nps", "ces7")
 SMILEBACK, CREWHU, STARS5, NPS, CES7 = range(len(SCALES))
 EXTRA_QUESTION_RATE = 0.12  # Simplesat clients also send some NPS / CES questions
@@ -107,8 +107,8 @@ def surveys(
 
     # Slow or reopened tickets make unhappy customers more likely.
     slow = (life.resolved[ticket] - core.created[ticket] > 5 * DAY) | life.reopened[ticket]
-    p_negative = np.where(slow, 0.15, 0.045)
-    p_neutral = np.where(slow, 0.12, 0.07)
+    p_negative = np.where(slow, 0.15, 0.04)
+    p_neutral = np.where(slow, 0.12, 0.06)
     u = rng.random(m)
     sentiment = np.where(u < p_negative, 2, np.where(u < p_negative + p_neutral, 1, 0))
     pos, neu = sentiment == 0, sentiment == 1

@@ -64,7 +64,7 @@ def sample_core(
     start = end - int(window_days(n) * DAY)
     # Grid runs a week past `end` so after-hours tickets near the end still find a next open hour.
     hours, local = _hour_grid(start, end + 7 * DAY, timezone)
-    dow, hod = np.asarray(local.dayofweek), np.asarray(local.hour)
+    dow, hod = np.asarray(local.day_of_week), np.asarray(local.hour)
     in_window = hours < end
     business = (dow < 5) & (hod >= BUSINESS_HOURS[0]) & (hod < BUSINESS_HOURS[1])
     position = (hours - hours[0]) / max(end - hours[0], 1)

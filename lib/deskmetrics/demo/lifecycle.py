@@ -14,7 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from deskmetrics.demo import catalog as cat
-from deskmetrics.demo._arrays import DAY, HOUR, MINUTE, lognormal_seconds, pick_exact
+from deskmetrics.demo._arrays import (
+    DAY,
+    HOUR,
+    MINUTE,
+    dirty_count,
+    lognormal_seconds,
+    pick_exact,
+)
 from deskmetrics.demo.arrivals import TicketCore
 from deskmetrics.demo.entities import Directory
 
@@ -142,9 +149,7 @@ def simulate(
     # Exact counts (not coin flips) so small demos still contain every kind of record.
     people = np.flatnonzero(~auto)
     cancelled = pick_exact(rng, people, round(CANCEL_SHARE * n))
-    legacy = pick_exact(
-        rng, np.setdiff1d(people, cancelled), max(1, round(UNMAPPED_SHARE * n))
-    )
+    legacy = pick_exact(rng, np.setdiff1d(people, cancelled), dirty_count(UNMAPPED_SHARE, n, 1))
     terminal = np.full(n, -1, dtype=np.int64)
     terminal[cancelled] = cat.CANCELLED
     terminal[legacy] = cat.FIRST_UNMAPPED + rng.integers(0, len(cat.UNMAPPED_STATUSES), legacy.size)
@@ -154,7 +159,9 @@ def simulate(
 
     open_at_end = np.flatnonzero((terminal < 0) & ~auto & (resolve > end))
     unassigned = np.zeros(n, dtype=bool)
-    unassigned[pick_exact(rng, open_at_end, round(UNASSIGNED_OPEN_SHARE * open_at_end.size))] = True
+    # At least one as soon as there is a real backlog, so the data-quality check has a hit.
+    count = max(round(UNASSIGNED_OPEN_SHARE * open_at_end.size), int(open_at_end.size >= 10))
+    unassigned[pick_exact(rng, open_at_end, count)] = True
     escalate &= ~unassigned
 
     current_tech = np.where(escalate, target, initial)

@@ -57,6 +57,10 @@ class Confidence:
         }
 
 
+def _tickets(n: int, one: str = "is", many: str = "are") -> str:
+    return f"1 ticket {one}" if n == 1 else f"{n:,} tickets {many}"
+
+
 def _count_if(condition):
     return func.sum(case((condition, 1), else_=0))
 
@@ -96,7 +100,7 @@ def _findings(counts, names, duplicates: int, n: int) -> list[Finding]:
         out.append(Finding(
             "unmapped_status", counts["unmapped"], share(counts["unmapped"]),
             "fail" if share(counts["unmapped"]) > FLAGGED_SHARE_LOW else "warn",
-            f"{counts['unmapped']} tickets are in statuses with no mapping: {shown}",
+            f"{_tickets(counts['unmapped'])} in statuses with no mapping: {shown}",
             "Add these statuses to status_map in your config (parameters/) so they count as "
             "open, waiting or closed",
         ))
@@ -111,14 +115,14 @@ def _findings(counts, names, duplicates: int, n: int) -> list[Finding]:
         out.append(Finding(
             "closed_without_close_time", counts["no_close_time"], share(counts["no_close_time"]),
             "warn",
-            f"{counts['no_close_time']} tickets are resolved or closed but carry no close time",
+            f"{_tickets(counts['no_close_time'])} resolved or closed but carry no close time",
             "Export resolved_at/closed_at for these tickets; they are left out of resolution "
             "time",
         ))
     if counts["negative"]:
         out.append(Finding(
             "negative_duration", counts["negative"], share(counts["negative"]), "warn",
-            f"{counts['negative']} tickets were resolved or answered before they were created",
+            f"{_tickets(counts['negative'], 'was', 'were')} resolved or answered before created",
             "Check the PSA's clock and time zone settings; these tickets are left out of "
             "averages",
         ))

@@ -38,7 +38,8 @@ def render_tab(
         kernel_name=kernel_name, progress_bar=False, cwd=str(PROJECT_ROOT),
     )
     notebook = nbformat.read(executed, as_version=4)
-    exporter = HTMLExporter(template_name="lab", exclude_input=True)
+    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_output_prompt=True,
+                            exclude_input_prompt=True)
     body, _ = exporter.from_notebook_node(notebook)
     html = output_dir / f"{tab}.html"
     html.write_text(body, encoding="utf-8")

@@ -75,7 +75,8 @@ class DashboardTab:
         return HTML(html) if self.static else self._tiles
 
     def trend(self):
-        fig = created_vs_resolved(self._bundle["trend"])
+        days = (self.state["date_to"] - self.state["date_from"]).days + 1
+        fig = created_vs_resolved(self._bundle["trend"], days=days)
         return self._figure(fig, "trend")
 
     def breakdown(self):

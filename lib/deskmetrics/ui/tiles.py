@@ -20,6 +20,7 @@ STYLE = """<style>
 .dm-kpi .dm-note{color:#6b7280;font-size:12px}
 .dm-health{border:1px solid #e5e7eb;border-radius:10px;padding:12px 16px;background:#fff;
   font-family:Inter,Segoe UI,Helvetica,Arial,sans-serif}
+.dm-health th,.dm-health td{text-align:left;padding:4px 8px;vertical-align:top}
 .dm-badge{display:inline-block;padding:2px 10px;border-radius:999px;color:#fff;font-weight:600}
 </style>"""
 
