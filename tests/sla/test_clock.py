@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -14,30 +14,8 @@ from deskmetrics.errors import InputError
 from deskmetrics.sla import NAT, BusinessCalendar, BusinessClock, add_business, business_seconds
 from deskmetrics.sla._spans import to_ns
 
-from ._support import HOUR, OFFICE, WEEKDAYS_8_17, et
+from ._support import CALENDARS, HOUR, OFFICE, et
 
-# calendars chosen to hit DST gaps/overlaps, holidays, part-day holidays and overnight windows
-CALENDARS = {
-    "office": BusinessCalendar.from_spec(
-        "America/New_York",
-        WEEKDAYS_8_17,
-        [date(2024, 3, 11), date(2024, 11, 28),
-         {"date": "2024-03-06", "hours": "08:00-09:30"},
-         {"date": "2024-11-04", "hours": ["12:00-14:00", "16:30-24:00"]}],
-    ),  # fmt: skip
-    "always": BusinessCalendar.always("America/New_York"),
-    "night_shift": BusinessCalendar.from_spec(
-        "America/New_York",
-        {**{d: ["22:00-06:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
-         "sat": ["23:00-02:30"], "sun": ["00:30-01:15", "01:30-03:30"]},
-        [date(2024, 3, 12), {"date": "2024-11-05", "hours": "05:00-23:30"}],
-    ),  # fmt: skip
-    "london_lunch": BusinessCalendar.from_spec(
-        "Europe/London",
-        {d: ["09:00-12:30", "13:30-17:30"] for d in ("mon", "tue", "wed", "thu", "fri", "sun")},
-        ["2024-04-01", {"date": "2024-10-28", "hours": "09:00-10:00"}],
-    ),
-}
 # two stretches around the 2024 DST changes in New York and London
 RANGES = [
     (datetime(2024, 2, 25, tzinfo=UTC), datetime(2024, 4, 10, tzinfo=UTC)),

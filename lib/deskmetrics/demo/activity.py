@@ -118,7 +118,7 @@ def surveys(
         CREWHU: np.where(pos, 5, np.where(neu, 0, -5)),
         STARS5: np.where(pos, np.where(v < 0.8, 5, 4), np.where(neu, 3, np.where(v < 0.5, 1, 2))),
         NPS: np.where(pos, np.where(v < 0.6, 10, 9), np.where(neu, 7 + (v < 0.5), (v * 7) // 1)),
-        CES7: np.where(pos, np.where(v < 0.6, 7, 6), np.where(neu, 4 + (v < 0.5), 1 + (v * 3) // 1)),
+        CES7: np.where(pos, np.where(v < 0.6, 7, 6), np.where(neu, 4 + (v < 0.5), 1 + v * 3 // 1)),
     }
     rating = np.zeros(m, dtype=np.int64)
     for code, values in by_scale.items():

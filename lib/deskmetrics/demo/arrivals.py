@@ -101,9 +101,8 @@ def sample_core(
     priority = choice_by_group(rng, priority_probs, np.where(urgent, 4, board)) + 1
     channel = choice_by_group(rng, np.array(catalog.CHANNEL_PROBS), board)
 
-    client = rng.choice(
-        directory.client_weight.size, size=n, p=directory.client_weight / directory.client_weight.sum()
-    )
+    volume = directory.client_weight / directory.client_weight.sum()
+    client = rng.choice(volume.size, size=n, p=volume)
     # Skew toward each client's first contacts: every office has its "frequent flyers".
     rank = (rng.random(n) ** 1.8 * directory.contact_count[client]).astype(np.int64)
     contact = np.where(board == catalog.ALERTS, -1, directory.contact_start[client] + rank)

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# fmt: off
+# (Hand-aligned tables: the formatter would put every name on its own line.)
+
 # --- organisations and people -------------------------------------------------------------
 
 COMPANY_PREFIXES: tuple[str, ...] = (
@@ -100,6 +103,8 @@ ALL_STATUSES: tuple[str, ...] = STATUSES + UNMAPPED_STATUSES
  CANCELLED) = range(len(STATUSES))
 FIRST_UNMAPPED = len(STATUSES)
 
+# fmt: on
+
 # --- category tree ------------------------------------------------------------------------
 
 
@@ -125,6 +130,7 @@ HOSTS: dict[str, tuple[str, ...]] = {
 
 def _items() -> tuple[CatalogItem, ...]:
     # (category, subcategory, item, titles, weights, urgent)
+    # fmt: off
     raw: list[tuple[str, str, str, tuple[str, ...], tuple[float, float, float, float], bool]] = [
         ("Hardware", "Laptop", "Battery", ("Laptop battery drains in an hour",
          "Battery not charging on laptop", "Laptop shuts off when unplugged"), (3, 1, 0, 0), False),
@@ -138,8 +144,8 @@ def _items() -> tuple[CatalogItem, ...]:
          "Replace aging desktop", "Deploy replacement PC"), (1, 0, 6, 0), False),
         ("Hardware", "Printer", "Paper Jam", ("Printer jammed again", "Paper jam on copier",
          "Printer shows jam but no paper stuck"), (3, 0, 0, 0), False),
-        ("Hardware", "Printer", "Driver", ("Cannot print from laptop", "Printer offline for everyone",
-         "Install printer on new PC"), (3, 1, 0, 0), False),
+        ("Hardware", "Printer", "Driver", ("Cannot print from laptop",
+         "Printer offline for everyone", "Install printer on new PC"), (3, 1, 0, 0), False),
         ("Hardware", "Printer", "Toner", ("Toner low warning", "Prints coming out faded"),
          (2, 0, 0, 0), False),
         ("Hardware", "Phone", "Handset", ("Desk phone has no dial tone", "Phone keeps rebooting"),
@@ -234,6 +240,7 @@ def _items() -> tuple[CatalogItem, ...]:
         ("Monitoring", "Endpoint", "AV Out of Date", ("Antivirus definitions out of date on {host}",
          "EDR agent not reporting on {host}"), (0, 0, 0, 2), False),
     ]
+    # fmt: on
     items = []
     for category, subcategory, item, titles, weights, urgent in raw:
         hosts = HOSTS.get(subcategory, ())
@@ -248,6 +255,7 @@ def _items() -> tuple[CatalogItem, ...]:
 ITEMS: tuple[CatalogItem, ...] = _items()
 
 # --- surveys ------------------------------------------------------------------------------
+# fmt: off
 
 # Client-level CSAT tool -> (survey source, scale name).
 SURVEY_TOOLS: tuple[tuple[str, str], ...] = (
@@ -269,3 +277,4 @@ NEGATIVE_COMMENTS: tuple[str, ...] = (
     "Nobody told me it was closed.", "Had to explain the issue again to a second tech.",
     "Still not fixed.",
 )
+# fmt: on

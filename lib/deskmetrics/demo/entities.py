@@ -42,8 +42,10 @@ def _unique_names(rng: np.random.Generator, count: int) -> list[tuple[str, str]]
     grid = len(catalog.FIRST_NAMES) * len(catalog.LAST_NAMES)
     picks = rng.choice(grid, size=count, replace=False)
     return [
-        (catalog.FIRST_NAMES[p // len(catalog.LAST_NAMES)],
-         catalog.LAST_NAMES[p % len(catalog.LAST_NAMES)])
+        (
+            catalog.FIRST_NAMES[p // len(catalog.LAST_NAMES)],
+            catalog.LAST_NAMES[p % len(catalog.LAST_NAMES)],
+        )
         for p in picks
     ]
 

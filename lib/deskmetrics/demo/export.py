@@ -17,12 +17,11 @@ ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"
 
 def _iso_utc(column: pd.Series) -> pd.Series:
     """Format a datetime column with Arrow (C++), far faster than per-value strftime."""
-    if column.dt.tz is None:
-        utc = column.dt.tz_localize("UTC")
-    else:
-        utc = column.dt.tz_convert("UTC")
+    # Naive columns are taken to be UTC already.
+    utc = column.dt.tz_localize("UTC") if column.dt.tz is None else column.dt.tz_convert("UTC")
     seconds = pa.array(utc.dt.tz_localize(None).dt.floor("s").to_numpy("datetime64[s]"))
-    return pd.Series(pd.array(pc.strftime(seconds, format=ISO_UTC), dtype="str"), index=column.index)
+    text = pc.strftime(seconds, format=ISO_UTC)
+    return pd.Series(pd.array(text, dtype="str"), index=column.index)
 
 
 def _csv_ready(frame: pd.DataFrame) -> pd.DataFrame:
@@ -45,4 +44,5 @@ def write_csv(frames: dict[str, pd.DataFrame], directory: Path) -> None:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     for name, frame in frames.items():
-        _csv_ready(frame).to_csv(directory / f"{name}.csv", index=False, na_rep="", lineterminator="\n")
+        path = directory / f"{name}.csv"
+        _csv_ready(frame).to_csv(path, index=False, na_rep="", lineterminator="\n")

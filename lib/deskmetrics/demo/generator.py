@@ -72,7 +72,9 @@ def _end_seconds(end: datetime | None, timezone: str) -> int:
     try:
         zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"timezone {timezone!r} is not an IANA zone name like 'Europe/Berlin'") from exc
+        raise ConfigError(
+            f"timezone {timezone!r} is not an IANA zone name such as 'Europe/Berlin'"
+        ) from exc
     moment = DEFAULT_END_LOCAL if end is None else end
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)

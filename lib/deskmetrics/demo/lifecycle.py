@@ -170,8 +170,10 @@ def simulate(
          reopen_at, reresolve, close, terminal_at]
     )  # fmt: skip
     status = np.empty((n, N_SLOTS), dtype=np.int16)
-    status[:] = [cat.NEW, cat.ASSIGNED, cat.IN_PROGRESS, cat.ASSIGNED, cat.IN_PROGRESS, 0,
-                 cat.IN_PROGRESS, cat.RESOLVED, cat.IN_PROGRESS, cat.RESOLVED, cat.CLOSED, 0]  # fmt: skip
+    status[:] = [
+        cat.NEW, cat.ASSIGNED, cat.IN_PROGRESS, cat.ASSIGNED, cat.IN_PROGRESS, 0,
+        cat.IN_PROGRESS, cat.RESOLVED, cat.IN_PROGRESS, cat.RESOLVED, cat.CLOSED, 0,
+    ]  # fmt: skip
     status[:, WAIT_SLOT] = wait_status
     status[:, TERMINAL_SLOT] = np.maximum(terminal, 0)
     tech = np.column_stack(
@@ -194,6 +196,7 @@ def simulate(
     times = np.where(valid, running, times)
 
     rows = np.arange(n)
+    never = np.iinfo(np.int64).max
     last = N_SLOTS - 1 - np.argmax(valid[:, ::-1], axis=1)
     current = status[rows, last].astype(np.int64)
     is_resolved = (current == cat.RESOLVED) | (current == cat.CLOSED)
@@ -208,7 +211,7 @@ def simulate(
         owner=tech[rows, last].astype(np.int64),
         initial_tech=np.where(unassigned, -1, initial),
         escalation_tech=target,
-        escalated_at=np.where(valid[:, ESCALATE_SLOT], times[:, ESCALATE_SLOT], np.iinfo(np.int64).max),
+        escalated_at=np.where(valid[:, ESCALATE_SLOT], times[:, ESCALATE_SLOT], never),
         resolved=resolved,
         is_resolved=is_resolved,
         closed=closed,

@@ -61,7 +61,8 @@ def _cell_error(path: Path, raw: pd.DataFrame, bad: pd.Series, column: str, why:
 
 
 def _text(text, missing, zone, path, raw, column) -> pd.Series:
-    return text.where(~missing, None).astype(object)
+    values = np.where(missing.to_numpy(), None, text.to_numpy(dtype=object))
+    return pd.Series(values, index=text.index, dtype=object)
 
 
 def _instant(text, missing, zone, path, raw, column) -> pd.Series:

@@ -38,10 +38,11 @@ _TERMINAL = {"resolved", "closed"}
 
 
 def facts_fingerprint(conn: Connection) -> str | None:
-    row = conn.execute(
+    # .all(): DuckDB refuses other work on a connection while a result is unfinished
+    rows = conn.execute(
         select(warehouse_meta.c.value).where(warehouse_meta.c.key == FINGERPRINT_KEY)
-    ).first()
-    return row[0] if row else None
+    ).all()
+    return rows[0][0] if rows else None
 
 
 def facts_are_current(conn: Connection, settings: Settings) -> bool:
