@@ -21,23 +21,30 @@ CALENDARS = {
     "office": BusinessCalendar.from_spec(
         "America/New_York",
         WEEKDAYS_8_17,
-        [date(2024, 3, 11), date(2024, 11, 28),
-         {"date": "2024-03-06", "hours": "08:00-09:30"},
-         {"date": "2024-11-04", "hours": ["12:00-14:00", "16:30-24:00"]}],
-    ),  # fmt: skip
+        [
+            date(2024, 3, 11),
+            date(2024, 11, 28),
+            {"date": "2024-03-06", "hours": "08:00-09:30"},
+            {"date": "2024-11-04", "hours": ["12:00-14:00", "16:30-24:00"]},
+        ],
+    ),
     "always": BusinessCalendar.always("America/New_York"),
     "night_shift": BusinessCalendar.from_spec(
         "America/New_York",
-        {**{d: ["22:00-06:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
-         "sat": ["23:00-02:30"], "sun": ["00:30-01:15", "01:30-03:30"]},
+        {
+            **{d: ["22:00-06:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+            "sat": ["23:00-02:30"],
+            "sun": ["00:30-01:15", "01:30-03:30"],
+        },
         [date(2024, 3, 12), {"date": "2024-11-05", "hours": "05:00-23:30"}],
-    ),  # fmt: skip
+    ),
     "london_lunch": BusinessCalendar.from_spec(
         "Europe/London",
         {d: ["09:00-12:30", "13:30-17:30"] for d in ("mon", "tue", "wed", "thu", "fri", "sun")},
         ["2024-04-01", {"date": "2024-10-28", "hours": "09:00-10:00"}],
     ),
 }
+
 
 def et(*parts: int) -> datetime:
     """A wall-clock time in America/New_York."""
@@ -60,8 +67,13 @@ def ticket_frame(rows: list[dict]) -> pd.DataFrame:
     }
     full = [{"ticket_id": f"T{i}", **defaults, **row} for i, row in enumerate(rows)]
     frame = pd.DataFrame({"ticket_id": pd.Series([r["ticket_id"] for r in full], dtype=object)})
-    for column in ("created_at", "first_response_at", "resolved_at", "response_due_at",
-                   "resolution_due_at"):  # fmt: skip
+    for column in (
+        "created_at",
+        "first_response_at",
+        "resolved_at",
+        "response_due_at",
+        "resolution_due_at",
+    ):
         frame[column] = _utc([r[column] for r in full])
     frame["priority"] = pd.array([r["priority"] for r in full], dtype="Int64")
     frame["category_status"] = pd.Series([r["category_status"] for r in full], dtype=object)

@@ -138,8 +138,12 @@ def test_naive_instants_are_refused():
     with pytest.raises(InputError, match="naive"):
         business_seconds(datetime(2025, 12, 15, 8), et(2025, 12, 15, 9), OFFICE)
     with pytest.raises(InputError, match=r"pauses\[0\].end"):
-        business_seconds(et(2025, 12, 15, 8), et(2025, 12, 15, 9), OFFICE,
-                         [(et(2025, 12, 15, 8), datetime(2025, 12, 15, 9))])  # fmt: skip
+        business_seconds(
+            et(2025, 12, 15, 8),
+            et(2025, 12, 15, 9),
+            OFFICE,
+            [(et(2025, 12, 15, 8), datetime(2025, 12, 15, 9))],
+        )
 
 
 BASE = datetime(2024, 10, 20, tzinfo=UTC)

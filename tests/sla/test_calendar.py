@@ -51,7 +51,7 @@ def test_empty_range_has_no_intervals():
         ({"mon": ["8:00-17"]}, 'business_hours.mon: "8:00-17" is not HH:MM-HH:MM'),
         ({"tue": ["08:00-25:00"]}, 'business_hours.tue: "08:00-25:00" is not HH:MM-HH:MM'),
         ({"wed": ["08:60-17:00"]}, 'business_hours.wed: "08:60-17:00" is not HH:MM-HH:MM'),
-        ({"thu": ["24:00-06:00"]}, "business_hours.thu: \"24:00-06:00\" starts at 24:00"),
+        ({"thu": ["24:00-06:00"]}, 'business_hours.thu: "24:00-06:00" starts at 24:00'),
         ({"fri": "08:00-17:00"}, "business_hours.fri: expected a list"),
         ({"monday": ["08:00-17:00"]}, "business_hours: unknown weekday key 'monday'"),
     ],
@@ -128,9 +128,11 @@ def test_part_day_holiday_subtracts_only_its_hours():
     cal = BusinessCalendar.from_spec(
         "America/New_York",
         WEEKDAYS_8_17,
-        [{"date": "2025-12-24", "hours": "12:00-24:00"},
-         {"date": date(2025, 12, 23), "hours": ["08:00-09:00", "16:00-17:00"]}],
-    )  # fmt: skip
+        [
+            {"date": "2025-12-24", "hours": "12:00-24:00"},
+            {"date": date(2025, 12, 23), "hours": ["08:00-09:00", "16:00-17:00"]},
+        ],
+    )
     assert hours(cal.intervals(et(2025, 12, 24), et(2025, 12, 25))) == 4  # 08:00-12:00
     assert hours(cal.intervals(et(2025, 12, 23), et(2025, 12, 24))) == 7  # 09:00-16:00
     assert hours(cal.intervals(et(2025, 12, 22), et(2025, 12, 23))) == 9  # untouched
@@ -168,18 +170,14 @@ def test_nonexistent_window_start_moves_to_the_first_valid_instant_after_it():
     cal = daily("02:30-04:00")
     spans = cal.intervals(et(2024, 3, 10), et(2024, 3, 11))
     # 02:30 does not exist on 2024-03-10; the window opens at 03:00 EDT (07:00 UTC)
-    assert spans == [
-        (datetime(2024, 3, 10, 7, tzinfo=UTC), datetime(2024, 3, 10, 8, tzinfo=UTC))
-    ]
+    assert spans == [(datetime(2024, 3, 10, 7, tzinfo=UTC), datetime(2024, 3, 10, 8, tzinfo=UTC))]
 
 
 def test_nonexistent_window_end_moves_to_the_first_valid_instant_after_it():
     cal = daily("01:00-02:30")
     spans = cal.intervals(et(2024, 3, 10), et(2024, 3, 11))
     # 01:00 EST = 06:00 UTC; 02:30 becomes 03:00 EDT = 07:00 UTC
-    assert spans == [
-        (datetime(2024, 3, 10, 6, tzinfo=UTC), datetime(2024, 3, 10, 7, tzinfo=UTC))
-    ]
+    assert spans == [(datetime(2024, 3, 10, 6, tzinfo=UTC), datetime(2024, 3, 10, 7, tzinfo=UTC))]
 
 
 def test_ambiguous_window_boundaries_take_the_first_occurrence():

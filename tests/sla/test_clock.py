@@ -64,7 +64,9 @@ def test_instant_at_equals_add_business(case, seconds):
 
 def test_cumulative_clips_outside_the_range_and_keeps_nat():
     clock = BusinessClock(OFFICE, et(2025, 12, 15), et(2025, 12, 20))
-    out = clock.cumulative(ns(et(2025, 12, 1), et(2025, 12, 15, 9), et(2026, 1, 1)).tolist() + [NAT])
+    out = clock.cumulative(
+        ns(et(2025, 12, 1), et(2025, 12, 15, 9), et(2026, 1, 1)).tolist() + [NAT]
+    )
     assert out[:3].tolist() == [0.0, 3600.0, 5 * 9 * HOUR]
     assert np.isnan(out[3])
     assert clock.cumulative_ns(np.array([NAT]))[0] == NAT
@@ -76,7 +78,7 @@ def test_instant_at_beyond_the_range_or_nan_is_the_sentinel():
     assert out[0] == to_ns(et(2025, 12, 19, 17))  # the whole week, exactly used up
     assert out[1] == NAT and out[2] == NAT
     assert out[3] == clock.start_ns
-    assert NAT == np.iinfo(np.int64).min
+    assert np.iinfo(np.int64).min == NAT
 
 
 def test_accepts_datetime64_and_tz_aware_pandas_but_not_naive_pandas():

@@ -50,7 +50,9 @@ class BusinessCalendar:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_zone", _zone(self.timezone))
         if len(self.windows) != 7:
-            raise ConfigError(f"business_hours: need 7 weekdays of windows, got {len(self.windows)}")
+            raise ConfigError(
+                f"business_hours: need 7 weekdays of windows, got {len(self.windows)}"
+            )
 
     @classmethod
     def from_spec(

@@ -31,7 +31,9 @@ class BusinessClock:
     def __init__(self, calendar: BusinessCalendar, start: datetime, end: datetime) -> None:
         lo, hi = as_utc(start, "start"), as_utc(end, "end")
         if hi < lo:
-            raise InputError(f"BusinessClock: end {hi.isoformat()} is before start {lo.isoformat()}")
+            raise InputError(
+                f"BusinessClock: end {hi.isoformat()} is before start {lo.isoformat()}"
+            )
         self.calendar = calendar
         self.start_ns = to_ns(lo)
         self.end_ns = to_ns(hi)

@@ -3,10 +3,24 @@
 :func:`compute_ticket_facts` is vectorized end to end: status histories become flat clock
 segments, segments go through one :class:`~deskmetrics.sla.clock.BusinessClock`, and per-ticket
 results come from array reductions, so a million tickets take seconds, not hours.
+
+Choices where metrics.md leaves room:
+
+* Both clocks run in ``new``, ``in_progress`` and unmapped (None) statuses only. Waiting,
+  resolved/closed and (earlier) cancelled time never counts, so with no first response the
+  response clock equals the resolution clock (edge case 11).
+* ``*_breach_at`` is the deadline: the first instant the running business time *reached* the
+  target; elapsed exceeds the target from the next running instant on. A ticket stopped exactly
+  at its target is met and has no breach instant.
+* ``pause_calendar_s`` counts every status in which the clocks do not run (including the
+  resolved gap before a reopen) within ``[created_at, resolved_at)``, so
+  ``resolution_calendar_net_s`` is the calendar-hour twin of ``resolution_business_s``.
+* Changes at the same instant keep their input order; changes without a time are dropped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -31,18 +45,38 @@ from deskmetrics.sla.calendar import BusinessCalendar
 from deskmetrics.sla.clock import BusinessClock, ns_to_seconds
 
 TICKET_COLUMNS = (
-    "ticket_id", "created_at", "first_response_at", "resolved_at", "response_due_at",
-    "resolution_due_at", "priority", "category_status",
-)  # fmt: skip
+    "ticket_id",
+    "created_at",
+    "first_response_at",
+    "resolved_at",
+    "response_due_at",
+    "resolution_due_at",
+    "priority",
+    "category_status",
+)
 CHANGE_COLUMNS = ("ticket_id", "changed_at", "category_status")
 FACT_COLUMNS = (
-    "ticket_id", "response_business_s", "resolution_business_s", "resolution_calendar_s",
-    "resolution_calendar_net_s", "pause_calendar_s", "response_target_s", "resolution_target_s",
-    "response_breach_at", "resolution_breach_at", "response_met", "resolution_met",
-    "response_decided_at", "resolution_decided_at", "response_sla_source",
-    "resolution_sla_source", "reopen_count", "negative_duration", "response_due_soon_at",
+    "ticket_id",
+    "response_business_s",
+    "resolution_business_s",
+    "resolution_calendar_s",
+    "resolution_calendar_net_s",
+    "pause_calendar_s",
+    "response_target_s",
+    "resolution_target_s",
+    "response_breach_at",
+    "resolution_breach_at",
+    "response_met",
+    "resolution_met",
+    "response_decided_at",
+    "resolution_decided_at",
+    "response_sla_source",
+    "resolution_sla_source",
+    "reopen_count",
+    "negative_duration",
+    "response_due_soon_at",
     "resolution_due_soon_at",
-)  # fmt: skip
+)
 
 
 def compute_ticket_facts(
@@ -73,9 +107,19 @@ def compute_ticket_facts(
             change are known.
 
     Returns:
-        The columns of ``FACT_COLUMNS``; see the package README in metrics.md §1 terms. Time in
-        waiting_* and in resolved/closed does not count on either clock; a reopened ticket
-        continues from the elapsed value at its previous resolve.
+        ``FACT_COLUMNS``: business seconds (NaN until the clock stopped), calendar seconds
+        (NaN until resolved), targets (NaN when the priority has none), breach and due-soon
+        instants (a forecast for open running tickets; NaT when met, not applicable, or open
+        and paused before breaching), ``*_met`` (nullable: <NA> undecided), decision instants,
+        ``*_sla_source`` ("native" when a PSA due date exists, else "computed", else None),
+        ``reopen_count`` and ``negative_duration`` (durations clamped to 0). Cancelled tickets
+        get no SLA outcome.
+
+    Raises:
+        InputError: a column is missing, a timestamp is naive, a category is unknown, or a
+            ticket id repeats.
+        ConfigError: a target is not a positive number of hours, or ``due_soon_pct`` is
+            outside (0, 1].
     """
     _require(tickets, TICKET_COLUMNS, "tickets")
     _require(status_changes, CHANGE_COLUMNS, "status_changes")
@@ -92,48 +136,58 @@ def compute_ticket_facts(
     created = utc_ns(tickets["created_at"], "tickets.created_at")
     responded = utc_ns(tickets["first_response_at"], "tickets.first_response_at")
     resolved = utc_ns(tickets["resolved_at"], "tickets.resolved_at")
-    cancelled = encode_categories(tickets["category_status"], "tickets.category_status") == CANCELLED
+    cancelled = (
+        encode_categories(tickets["category_status"], "tickets.category_status") == CANCELLED
+    )
     priority = pd.to_numeric(tickets["priority"], errors="coerce").to_numpy(
         dtype="float64", na_value=np.nan
     )
     tl = build_timeline(created, ids, status_changes)
-    ok = created != NAT
+    has_created = created != NAT
     targets_s = [*response_targets.values(), *resolution_targets.values()]
     clock = _clock(calendar, tl, [responded, resolved], max(targets_s, default=0.0), as_of_ns)
     cum_start = clock.cumulative_ns(tl.start)
 
-    common = dict(soon_pct=due_soon_pct, as_of_ns=as_of_ns, computable=ok, cancelled=cancelled)
+    common = dict(
+        soon_pct=due_soon_pct, as_of_ns=as_of_ns, computable=has_created, cancelled=cancelled
+    )
     response_target = _target_ns(priority, response_targets)
     resolution_target = _target_ns(priority, resolution_targets)
     # no response but resolved: the resolution instant answers the response target (edge 11)
     response_stop = np.where(responded != NAT, responded, resolved)
     response = evaluate(
-        tl, clock, cum_start,
+        tl,
+        clock,
+        cum_start,
         stop_ns=response_stop,
         target_ns=response_target,
         due_ns=utc_ns(tickets["response_due_at"], "tickets.response_due_at"),
         **common,
-    )  # fmt: skip
+    )
     resolution = evaluate(
-        tl, clock, cum_start,
+        tl,
+        clock,
+        cum_start,
         stop_ns=resolved,
         target_ns=resolution_target,
         due_ns=utc_ns(tickets["resolution_due_at"], "tickets.resolution_due_at"),
         **common,
-    )  # fmt: skip
+    )
 
     index = tickets.index
-    has_resolved = ok & (resolved != NAT)
+    has_resolved = has_created & (resolved != NAT)
     calendar_s = np.where(has_resolved, ns_to_seconds(np.maximum(resolved - created, 0)), np.nan)
     pause_stop = resolved if as_of_ns is None else np.where(resolved != NAT, resolved, as_of_ns)
-    pause_s = np.where(ok & (pause_stop != NAT), ns_to_seconds(_paused_ns(tl, pause_stop)), np.nan)
-    negative = (ok & (resolved != NAT) & (resolved < created)) | (
-        ok & (responded != NAT) & (responded < created)
+    pause_s = np.where(
+        has_created & (pause_stop != NAT), ns_to_seconds(_paused_ns(tl, pause_stop)), np.nan
+    )
+    negative = has_created & (
+        ((resolved != NAT) & (resolved < created)) | ((responded != NAT) & (responded < created))
     )
     columns = {
         "ticket_id": tickets["ticket_id"],
-        "response_business_s": _business_s(response, response_stop, ok, cancelled),
-        "resolution_business_s": _business_s(resolution, resolved, ok, cancelled),
+        "response_business_s": _business_s(response, response_stop, has_created, cancelled),
+        "resolution_business_s": _business_s(resolution, resolved, has_created, cancelled),
         "resolution_calendar_s": calendar_s,
         "resolution_calendar_net_s": np.where(has_resolved, calendar_s - pause_s, np.nan),
         "pause_calendar_s": pause_s,
@@ -215,11 +269,10 @@ def _clock(
     day = timedelta(days=1)
     lo = pd.Timestamp(int(instants.min()), tz="UTC").floor("D").to_pydatetime() - day
     hi = pd.Timestamp(int(instants.max()), tz="UTC").ceil("D").to_pydatetime() + day
-    try:
-        # an open ticket that runs from the last known instant breaches by then at the latest
+    # an open ticket that runs from the last known instant breaches by then at the latest;
+    # with a calendar of (almost) no hours, forecasts beyond the range stay NaT
+    with contextlib.suppress(DeadlineOutOfRangeError):
         hi = add_business(hi, max_target_s, calendar) + day
-    except DeadlineOutOfRangeError:
-        pass  # a calendar with (almost) no hours: forecasts beyond the range stay NaT
     return BusinessClock(calendar, lo, hi)
 
 

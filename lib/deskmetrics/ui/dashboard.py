@@ -44,9 +44,12 @@ class DashboardTab:
             self._build_widgets(first, last)
 
     @classmethod
-    def open(cls, warehouse: str = "", config: str = "", *, static: bool = False,
-             **params: str) -> DashboardTab:
+    def open(cls, warehouse: str = "", config: str = "", date_from: str = "", date_to: str = "",
+             client: str = "", board: str = "", category: str = "",
+             static: bool = False) -> DashboardTab:
         """Build from notebook parameters; under Voilà the page address may override them."""
+        params = {"date_from": date_from, "date_to": date_to, "client": client, "board": board,
+                  "category": category}
         if not static:
             params.update(query_overrides(PARAMETERS))
         return cls(Session(warehouse or None, config or None), static=static, **params)

@@ -124,9 +124,13 @@ def _ended_at(ticket_rows: pd.DataFrame, change_rows: pd.DataFrame) -> pd.Series
         .groupby("ticket_id")["changed_at"]
         .max()
     )
+    # reindex, not map: pandas 3 map() with an empty mapper casts it to float
+    moved = pd.Series(
+        last_close.reindex(ticket_rows["ticket_id"].to_numpy()).to_numpy(),
+        index=ticket_rows.index, dtype=by_time.dtype,
+    )
     fallback = (
-        ticket_rows["ticket_id"].map(last_close)
-        .fillna(ticket_rows["updated_at"])
+        moved.fillna(ticket_rows["updated_at"])
         .fillna(ticket_rows["created_at"])
     )
     terminal = by_time.fillna(fallback)

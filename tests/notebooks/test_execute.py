@@ -1,0 +1,49 @@
+"""Notebooks run: papermill renders the static report; nbval runs them as analysts would."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from deskmetrics.reports.runner import render_tab
+
+pytestmark = pytest.mark.notebook
+ROOT = Path(__file__).parents[2]
+
+
+def test_papermill_renders_the_dashboard_report(notebook_warehouse, tmp_path):
+    url, config = notebook_warehouse
+    html = render_tab("dashboard", tmp_path, parameters={
+        "warehouse": url, "config": config, "date_from": "2024-12-02", "date_to": "2024-12-06",
+        "board": "Help Desk",
+    })
+    executed = nbformat.read(tmp_path / "dashboard.ipynb", as_version=4)
+    errors = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]
+    assert not errors
+    page = html.read_text()
+    # the hand-computed values for board Help Desk (tests/fixtures/dashboard_small/README.md)
+    assert 'data-metric="open_tickets" data-value="1.0"' in page
+    assert 'data-metric="tickets_outside_resolution_sla" data-value="2.0"' in page
+    assert "Ticket Status Confidence" in page
+    assert "plotly" in page and "Tickets created and resolved" in page
+    assert json.loads((tmp_path / "dashboard.json").read_text())["parameters"]["board"] == (
+        "Help Desk")
+
+
+def test_nbval_runs_every_notebook(notebook_warehouse, tmp_path):
+    url, config = notebook_warehouse
+    env = dict(os.environ, DESKMETRICS_WAREHOUSE=url, DESKMETRICS_CONFIG=config)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval-lax", "-p", "no:cacheprovider", "-q",
+         "--rootdir", str(tmp_path), str(ROOT / "notebooks")],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert " passed" in proc.stdout and "failed" not in proc.stdout
