@@ -18,8 +18,9 @@ def test_defaults_load_and_map_statuses_ignoring_case():
 
 def test_config_file_replaces_top_level_keys_and_merges_sla(tmp_path):
     path = tmp_path / "c.yml"
-    path.write_text("timezone: Europe/London\nsla:\n  response_hours: {1: 0.5}\n"
-                    "status_map: {Open: new}\n")
+    path.write_text(
+        "timezone: Europe/London\nsla:\n  response_hours: {1: 0.5}\nstatus_map: {Open: new}\n"
+    )
     settings = load_settings(path, use_local=False)
     assert settings.timezone == "Europe/London"
     assert settings.sla.response_hours == {1: 0.5}
@@ -74,5 +75,7 @@ def test_calendar_from_settings_counts_business_time(tmp_path):
 def test_fingerprint_changes_with_settings(tmp_path):
     path = tmp_path / "c.yml"
     path.write_text("timezone: Europe/London\n")
-    assert load_settings(use_local=False).fingerprint() != load_settings(
-        path, use_local=False).fingerprint()
+    assert (
+        load_settings(use_local=False).fingerprint()
+        != load_settings(path, use_local=False).fingerprint()
+    )

@@ -1,6 +1,12 @@
 """deskmetrics: service-desk KPIs for managed service providers, with published definitions."""
 
-from deskmetrics.errors import ConfigError, DeskmetricsError, InputError, MetricError, WarehouseError
+from deskmetrics.errors import (
+    ConfigError,
+    DeskmetricsError,
+    InputError,
+    MetricError,
+    WarehouseError,
+)
 
 __version__ = "0.1.0"
 __all__ = [

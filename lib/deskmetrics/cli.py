@@ -15,10 +15,13 @@ log = logging.getLogger("deskmetrics")
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--warehouse", metavar="URL",
+        "--warehouse",
+        metavar="URL",
         help="SQLAlchemy URL (default: $DESKMETRICS_WAREHOUSE, else data/warehouse.duckdb)",
     )
-    parser.add_argument("--config", metavar="FILE", help="YAML settings over parameters/defaults.yml")
+    parser.add_argument(
+        "--config", metavar="FILE", help="YAML settings over parameters/defaults.yml"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,7 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo-data", help="generate a realistic demo MSP into the warehouse")
     _common(demo)
-    demo.add_argument("--tickets", type=int, default=20_000, help="number of tickets (default 20000)")
+    demo.add_argument(
+        "--tickets", type=int, default=20_000, help="number of tickets (default 20000)"
+    )
     demo.add_argument("--seed", type=int, default=7, help="random seed (same seed, same data)")
     demo.add_argument("--csv", metavar="DIR", help="also write the canonical CSV files to DIR")
 
@@ -92,8 +97,10 @@ def _demo_data(args) -> int:
         write_csv(frames, Path(args.csv))
     warehouse = Warehouse(args.warehouse)
     summary = import_frames(warehouse, frames, settings, source="demo", progress=True)
-    print(f"demo data loaded into {warehouse!r}: "
-          + ", ".join(f"{n} {name}" for name, n in summary.rows.items()))
+    print(
+        f"demo data loaded into {warehouse!r}: "
+        + ", ".join(f"{n} {name}" for name, n in summary.rows.items())
+    )
     return 0
 
 
@@ -105,11 +112,16 @@ def _import_csv(args) -> int:
     settings = load_settings(args.config)
     warehouse = Warehouse(args.warehouse)
     summary = import_csv_dir(warehouse, args.directory, settings, progress=sys.stderr.isatty())
-    print(f"imported into {warehouse!r}: "
-          + ", ".join(f"{n} {name}" for name, n in summary.rows.items()))
+    print(
+        f"imported into {warehouse!r}: "
+        + ", ".join(f"{n} {name}" for name, n in summary.rows.items())
+    )
     if summary.duplicate_ticket_ids:
-        print(f"warning: {summary.duplicate_ticket_ids} duplicate ticket ids; the last row of "
-              "each was kept", file=sys.stderr)
+        print(
+            f"warning: {summary.duplicate_ticket_ids} duplicate ticket ids; the last row of "
+            "each was kept",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -129,8 +141,14 @@ def _metrics(args) -> int:
     from deskmetrics.session import Session
 
     session = Session(args.warehouse, args.config)
-    scope = session.scope(args.date_from, args.date_to, as_of=args.as_of, client=args.client,
-                          board=args.board, category=args.category)
+    scope = session.scope(
+        args.date_from,
+        args.date_to,
+        as_of=args.as_of,
+        client=args.client,
+        board=args.board,
+        category=args.category,
+    )
     result = session.dashboard(scope)
     if args.json:
         print(json.dumps(result, indent=2, default=str))
@@ -145,8 +163,11 @@ def _render(args) -> int:
     from deskmetrics.reports.runner import render_tabs
 
     outputs = render_tabs(
-        output_dir=args.output, warehouse=args.warehouse, config=args.config,
-        date_from=args.date_from, date_to=args.date_to,
+        output_dir=args.output,
+        warehouse=args.warehouse,
+        config=args.config,
+        date_from=args.date_from,
+        date_to=args.date_to,
     )
     for path in outputs:
         print(f"wrote {path}")

@@ -14,14 +14,22 @@ class ConfigError(DeskmetricsError):
 class InputError(DeskmetricsError):
     """Input data is unusable; the message names the file, row and column."""
 
-    def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
-                 column: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
         where = ", ".join(
-            part for part in (
+            part
+            for part in (
                 f"file {file}" if file else "",
                 f"row {row}" if row is not None else "",
                 f"column {column!r}" if column else "",
-            ) if part
+            )
+            if part
         )
         super().__init__(f"{where}: {message}" if where else message)
         self.file, self.row, self.column = file, row, column

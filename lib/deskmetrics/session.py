@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
 
 from deskmetrics.config import Settings, load_settings
 from deskmetrics.metrics.dashboard import DASHBOARD_KPIS
@@ -68,7 +68,12 @@ class Session:
         category: str | None = None,
     ) -> Scope:
         return Scope.for_days(
-            self.settings, date_from, date_to, as_of=as_of, client=client, board=board,
+            self.settings,
+            date_from,
+            date_to,
+            as_of=as_of,
+            client=client,
+            board=board,
             category=category,
         )
 
@@ -101,8 +106,11 @@ class Session:
             "as_of_utc": scope.as_of.isoformat(),
             "timezone": self.settings.timezone,
         }
-        result["filters"] = {"client": scope.client, "board": scope.board,
-                             "category": scope.category}
+        result["filters"] = {
+            "client": scope.client,
+            "board": scope.board,
+            "category": scope.category,
+        }
         return result
 
     def dashboard_bundle(self, scope: Scope) -> dict:
@@ -128,17 +136,34 @@ class Session:
 
     def filter_options(self) -> FilterOptions:
         with self.warehouse.reading() as conn:
-            boards = [r[0] for r in conn.execute(
-                select(distinct(tickets.c.board)).where(tickets.c.board.is_not(None))
-                .order_by(tickets.c.board))]
-            categories = [r[0] for r in conn.execute(
-                select(distinct(tickets.c.category)).where(tickets.c.category.is_not(None))
-                .order_by(tickets.c.category))]
+            boards = [
+                r[0]
+                for r in conn.execute(
+                    select(tickets.c.board)
+                    .distinct()
+                    .where(tickets.c.board.is_not(None))
+                    .order_by(tickets.c.board)
+                )
+            ]
+            categories = [
+                r[0]
+                for r in conn.execute(
+                    select(tickets.c.category)
+                    .distinct()
+                    .where(tickets.c.category.is_not(None))
+                    .order_by(tickets.c.category)
+                )
+            ]
             named = dict(conn.execute(select(clients.c.client_id, clients.c.name)).all())
-            ids = [r[0] for r in conn.execute(
-                select(distinct(tickets.c.client_id)).where(tickets.c.client_id.is_not(None)))]
-        labelled = sorted(((named.get(i) or i, i) for i in set(ids) | set(named)),
-                          key=lambda p: p[0].casefold())
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    select(tickets.c.client_id).distinct().where(tickets.c.client_id.is_not(None))
+                )
+            ]
+        labelled = sorted(
+            ((named.get(i) or i, i) for i in set(ids) | set(named)), key=lambda p: p[0].casefold()
+        )
         return FilterOptions(labelled, boards, categories)
 
     def data_range(self) -> tuple[date | None, date | None]:

@@ -16,8 +16,12 @@ from deskmetrics.reports.serve import voila_command
 
 CHROMIUM = os.environ.get("DESKMETRICS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -49,8 +53,7 @@ def voila_server(tmp_path):
 
     def start(warehouse_url: str, config: Path) -> str:
         port = _free_port()
-        env = dict(os.environ, DESKMETRICS_WAREHOUSE=warehouse_url,
-                   DESKMETRICS_CONFIG=str(config))
+        env = dict(os.environ, DESKMETRICS_WAREHOUSE=warehouse_url, DESKMETRICS_CONFIG=str(config))
         log = open(tmp_path / f"voila-{port}.log", "w")  # noqa: SIM115
         proc = subprocess.Popen(voila_command(port), env=env, stdout=log, stderr=subprocess.STDOUT)
         processes.append((proc, log))
@@ -72,5 +75,3 @@ def voila_server(tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
-
-

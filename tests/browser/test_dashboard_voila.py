@@ -17,8 +17,25 @@ TILES = ("open_tickets", "tickets_outside_resolution_sla", "avg_resolution_hours
 
 def _cli(capsys, url, config, *extra) -> dict:
     capsys.readouterr()
-    assert main(["metrics", "dashboard", "--warehouse", url, "--config", str(config),
-                 "--from", PERIOD[0], "--to", PERIOD[1], *extra, "--json"]) == 0
+    assert (
+        main(
+            [
+                "metrics",
+                "dashboard",
+                "--warehouse",
+                url,
+                "--config",
+                str(config),
+                "--from",
+                PERIOD[0],
+                "--to",
+                PERIOD[1],
+                *extra,
+                "--json",
+            ]
+        )
+        == 0
+    )
     return json.loads(capsys.readouterr().out)
 
 
@@ -40,16 +57,19 @@ def test_board_filter_updates_kpis_like_the_cli(
     browser, voila_server, tmp_path, small_msp, small_config, capsys
 ):
     url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
-    assert main(["import-csv", str(small_msp), "--warehouse", url,
-                 "--config", str(small_config)]) == 0
+    assert (
+        main(["import-csv", str(small_msp), "--warehouse", url, "--config", str(small_config)]) == 0
+    )
     all_boards = _cli(capsys, url, small_config)
     tier2 = _cli(capsys, url, small_config, "--board", "Tier 2")
     assert all_boards["open_tickets"] != tier2["open_tickets"]  # the filter must matter
 
     base = voila_server(url, small_config)
     page = browser.new_page()
-    page.goto(f"{base}/voila/render/dashboard.ipynb?date_from={PERIOD[0]}&date_to={PERIOD[1]}",
-              timeout=120_000)
+    page.goto(
+        f"{base}/voila/render/dashboard.ipynb?date_from={PERIOD[0]}&date_to={PERIOD[1]}",
+        timeout=120_000,
+    )
     page.wait_for_selector(".dm-kpi[data-metric=open_tickets]", timeout=120_000)
     before = _tiles(page)
     _assert_matches(before, all_boards)
@@ -64,7 +84,8 @@ def test_board_filter_updates_kpis_like_the_cli(
     after = _tiles(page)
     assert after != before
     _assert_matches(after, tier2)
-    assert page.locator(".dm-health").get_attribute("data-confidence") == (
-        tier2["confidence"]["rating"]
+    assert (
+        page.locator(".dm-health").get_attribute("data-confidence")
+        == (tier2["confidence"]["rating"])
     )
     page.close()

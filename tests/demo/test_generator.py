@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
+
 from deskmetrics.demo import FRAME_COLUMNS, generate, write_csv
 from deskmetrics.demo.catalog import STATUSES
 from deskmetrics.errors import ConfigError

@@ -13,13 +13,26 @@ PERIOD = ["--from", "2024-12-02", "--to", "2024-12-06"]
 
 
 def _load(url, small_msp, small_config):
-    assert main(["import-csv", str(small_msp), "--warehouse", url, "--config", str(small_config)]) == 0
+    assert (
+        main(["import-csv", str(small_msp), "--warehouse", url, "--config", str(small_config)]) == 0
+    )
 
 
 def _dashboard(capsys, url, small_config, *extra):
     capsys.readouterr()
-    code = main(["metrics", "dashboard", "--warehouse", url, "--config", str(small_config),
-                 *PERIOD, *extra, "--json"])
+    code = main(
+        [
+            "metrics",
+            "dashboard",
+            "--warehouse",
+            url,
+            "--config",
+            str(small_config),
+            *PERIOD,
+            *extra,
+            "--json",
+        ]
+    )
     assert code == 0
     return json.loads(capsys.readouterr().out)
 
@@ -72,8 +85,24 @@ def test_period_is_whole_local_days(tmp_path, small_msp, small_config, capsys):
     # T1 breaches at Mon 08:15 local = 13:15 UTC; a period ending Sunday 12-01 excludes it
     result = _dashboard(capsys, url, small_config)
     capsys.readouterr()
-    assert main(["metrics", "dashboard", "--warehouse", url, "--config", str(small_config),
-                 "--from", "2024-11-25", "--to", "2024-12-01", "--json"]) == 0
+    assert (
+        main(
+            [
+                "metrics",
+                "dashboard",
+                "--warehouse",
+                url,
+                "--config",
+                str(small_config),
+                "--from",
+                "2024-11-25",
+                "--to",
+                "2024-12-01",
+                "--json",
+            ]
+        )
+        == 0
+    )
     before = json.loads(capsys.readouterr().out)
     assert before["tickets_outside_resolution_sla"] == 0
     assert before["period"]["start_utc"] == "2024-11-25T05:00:00+00:00"

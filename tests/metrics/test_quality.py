@@ -13,16 +13,18 @@ from deskmetrics.warehouse.importer import import_frames
 
 def _tickets(n: int, **overrides) -> pd.DataFrame:
     created = pd.date_range("2024-12-02 14:00", periods=n, freq="10min", tz="UTC")
-    frame = pd.DataFrame({
-        "ticket_id": [f"T{i}" for i in range(n)],
-        "created_at": created,
-        "status": ["Closed"] * n,
-        "owner_tech_id": ["K1"] * n,
-        "priority": pd.array([3] * n, dtype="Int64"),
-        "resolved_at": created + pd.Timedelta(hours=2),
-        "closed_at": created + pd.Timedelta(hours=2),
-        "board": ["Help Desk"] * n,
-    })
+    frame = pd.DataFrame(
+        {
+            "ticket_id": [f"T{i}" for i in range(n)],
+            "created_at": created,
+            "status": ["Closed"] * n,
+            "owner_tech_id": ["K1"] * n,
+            "priority": pd.array([3] * n, dtype="Int64"),
+            "resolved_at": created + pd.Timedelta(hours=2),
+            "closed_at": created + pd.Timedelta(hours=2),
+            "board": ["Help Desk"] * n,
+        }
+    )
     for column, values in overrides.items():
         frame[column] = values
     return frame

@@ -8,8 +8,6 @@ import pytest
 
 from deskmetrics.cli import main
 
-
-
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
 
@@ -18,6 +16,17 @@ def notebook_warehouse(tmp_path_factory) -> tuple[str, str]:
     folder = tmp_path_factory.mktemp("nb")
     url = f"duckdb:///{folder / 'warehouse.duckdb'}"
     config = str(FIXTURES / "dashboard_small" / "config.yml")
-    assert main(["import-csv", str(FIXTURES / "dashboard_small"), "--warehouse", url,
-                 "--config", config]) == 0
+    assert (
+        main(
+            [
+                "import-csv",
+                str(FIXTURES / "dashboard_small"),
+                "--warehouse",
+                url,
+                "--config",
+                config,
+            ]
+        )
+        == 0
+    )
     return url, config

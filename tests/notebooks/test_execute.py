@@ -19,13 +19,25 @@ ROOT = Path(__file__).parents[2]
 
 def test_papermill_renders_the_dashboard_report(notebook_warehouse, tmp_path):
     url, config = notebook_warehouse
-    html = render_tab("dashboard", tmp_path, parameters={
-        "warehouse": url, "config": config, "date_from": "2024-12-02", "date_to": "2024-12-06",
-        "board": "Help Desk",
-    })
+    html = render_tab(
+        "dashboard",
+        tmp_path,
+        parameters={
+            "warehouse": url,
+            "config": config,
+            "date_from": "2024-12-02",
+            "date_to": "2024-12-06",
+            "board": "Help Desk",
+        },
+    )
     executed = nbformat.read(tmp_path / "dashboard.ipynb", as_version=4)
-    errors = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])
-              if o.get("output_type") == "error"]
+    errors = [
+        o
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
     assert not errors
     page = html.read_text()
     # the hand-computed values for board Help Desk (tests/fixtures/dashboard_small/README.md)
@@ -34,16 +46,31 @@ def test_papermill_renders_the_dashboard_report(notebook_warehouse, tmp_path):
     assert "Ticket Status Confidence" in page
     assert "plotly" in page and "Tickets created and resolved" in page
     assert json.loads((tmp_path / "dashboard.json").read_text())["parameters"]["board"] == (
-        "Help Desk")
+        "Help Desk"
+    )
 
 
 def test_nbval_runs_every_notebook(notebook_warehouse, tmp_path):
     url, config = notebook_warehouse
     env = dict(os.environ, DESKMETRICS_WAREHOUSE=url, DESKMETRICS_CONFIG=config)
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval-lax", "-p", "no:cacheprovider", "-q",
-         "--rootdir", str(tmp_path), str(ROOT / "notebooks")],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval-lax",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--rootdir",
+            str(tmp_path),
+            str(ROOT / "notebooks"),
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert " passed" in proc.stdout and "failed" not in proc.stdout

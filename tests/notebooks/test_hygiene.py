@@ -11,7 +11,8 @@ import papermill as pm
 import pytest
 
 NOTEBOOKS = sorted(
-    p for p in (Path(__file__).parents[2] / "notebooks").rglob("*.ipynb")
+    p
+    for p in (Path(__file__).parents[2] / "notebooks").rglob("*.ipynb")
     if ".ipynb_checkpoints" not in p.parts
 )
 

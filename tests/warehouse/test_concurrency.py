@@ -37,8 +37,9 @@ READ_LOOP = textwrap.dedent("""
 
 def test_reader_waits_for_a_writer_in_another_process(tmp_path, small_msp, small_config):
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
-    assert main(["import-csv", str(small_msp), "--warehouse", url, "--config",
-                 str(small_config)]) == 0
+    assert (
+        main(["import-csv", str(small_msp), "--warehouse", url, "--config", str(small_config)]) == 0
+    )
     session = Session(url, settings=load_settings(small_config, use_local=False))
     scope = session.scope("2024-12-02", "2024-12-06")
     flag = tmp_path / "locked"
@@ -62,7 +63,9 @@ def test_imports_while_another_process_keeps_reading(tmp_path, small_msp, small_
     assert main(args) == 0
     reader = subprocess.Popen(
         [sys.executable, "-c", READ_LOOP, url, str(small_config), "6"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     time.sleep(1.5)  # let the reader start hammering the file
     with (small_msp / "tickets.csv").open("a") as fh:

@@ -16,16 +16,25 @@ def _snapshot(url: str) -> dict[str, pd.DataFrame]:
     with Warehouse(url).reading() as conn:
         return {
             name: pd.DataFrame(conn.execute(text(f"SELECT * FROM {name}")).mappings().all())
-            .sort_values(by=pd.DataFrame(conn.execute(text(f"SELECT * FROM {name}"))
-                                         .mappings().all()).columns[0])
+            .sort_values(
+                by=pd.DataFrame(
+                    conn.execute(text(f"SELECT * FROM {name}")).mappings().all()
+                ).columns[0]
+            )
             .reset_index(drop=True)
             for name in CANONICAL
         }
 
 
 def test_loading_twice_changes_nothing(warehouse_url, small_msp, small_config):
-    args = ["import-csv", str(small_msp), "--warehouse", warehouse_url, "--config",
-            str(small_config)]
+    args = [
+        "import-csv",
+        str(small_msp),
+        "--warehouse",
+        warehouse_url,
+        "--config",
+        str(small_config),
+    ]
     assert main(args) == 0
     first = _snapshot(warehouse_url)
     assert main(args) == 0
@@ -36,25 +45,40 @@ def test_loading_twice_changes_nothing(warehouse_url, small_msp, small_config):
 
 
 def test_updated_rows_replace_old_ones(warehouse_url, small_msp, small_config):
-    args = ["import-csv", str(small_msp), "--warehouse", warehouse_url, "--config",
-            str(small_config)]
+    args = [
+        "import-csv",
+        str(small_msp),
+        "--warehouse",
+        warehouse_url,
+        "--config",
+        str(small_config),
+    ]
     assert main(args) == 0
     tickets = small_msp / "tickets.csv"
-    tickets.write_text(tickets.read_text().replace(
-        "T3,2024-12-03T15:00:00Z,In Progress", "T3,2024-12-03T15:00:00Z,Resolved"
-    ).replace("Site VPN down", "Site VPN down (fixed)"))
+    tickets.write_text(
+        tickets.read_text()
+        .replace("T3,2024-12-03T15:00:00Z,In Progress", "T3,2024-12-03T15:00:00Z,Resolved")
+        .replace("Site VPN down", "Site VPN down (fixed)")
+    )
     assert main(args) == 0
     with Warehouse(warehouse_url).reading() as conn:
-        rows = conn.execute(text("SELECT status, title, status_category FROM tickets "
-                                 "WHERE ticket_id = 'T3'")).all()
+        rows = conn.execute(
+            text("SELECT status, title, status_category FROM tickets WHERE ticket_id = 'T3'")
+        ).all()
     assert rows == [("Resolved", "Site VPN down (fixed)", "resolved")]
 
 
 def test_bad_row_fails_with_exit_2_and_writes_nothing(
     warehouse_url, small_msp, small_config, capsys
 ):
-    args = ["import-csv", str(small_msp), "--warehouse", warehouse_url, "--config",
-            str(small_config)]
+    args = [
+        "import-csv",
+        str(small_msp),
+        "--warehouse",
+        warehouse_url,
+        "--config",
+        str(small_config),
+    ]
     assert main(args) == 0
     before = _snapshot(warehouse_url)
     # a good new ticket and a survey with a broken timestamp in the same import
@@ -107,18 +131,39 @@ def test_missing_tickets_file_and_directory(tmp_path, capsys):
     assert "tickets.csv is required" in capsys.readouterr().err
 
 
-def test_duplicate_ticket_ids_keep_last_and_show_in_health(tmp_path, small_msp, small_config,
-                                                          capsys):
+def test_duplicate_ticket_ids_keep_last_and_show_in_health(
+    tmp_path, small_msp, small_config, capsys
+):
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
     with (small_msp / "tickets.csv").open("a") as fh:
-        fh.write("T2,2024-12-02T09:00:00,Resolved,C1,Help Desk,Software,3,K1,"
-                 "2024-12-02T09:20:00,2024-12-02T13:00:00,,Outlook (again)\n")
-    assert main(["import-csv", str(small_msp), "--warehouse", url, "--config",
-                 str(small_config)]) == 0
+        fh.write(
+            "T2,2024-12-02T09:00:00,Resolved,C1,Help Desk,Software,3,K1,"
+            "2024-12-02T09:20:00,2024-12-02T13:00:00,,Outlook (again)\n"
+        )
+    assert (
+        main(["import-csv", str(small_msp), "--warehouse", url, "--config", str(small_config)]) == 0
+    )
     assert "1 duplicate ticket ids" in capsys.readouterr().err
     with Warehouse(url).reading() as conn:
         assert conn.execute(text("SELECT title FROM tickets WHERE ticket_id='T2'")).scalar() == (
-            "Outlook (again)")
-    assert main(["metrics", "dashboard", "--warehouse", url, "--config", str(small_config),
-                 "--from", "2024-12-02", "--to", "2024-12-06", "--json"]) == 0
+            "Outlook (again)"
+        )
+    assert (
+        main(
+            [
+                "metrics",
+                "dashboard",
+                "--warehouse",
+                url,
+                "--config",
+                str(small_config),
+                "--from",
+                "2024-12-02",
+                "--to",
+                "2024-12-06",
+                "--json",
+            ]
+        )
+        == 0
+    )
     assert "duplicate ticket ids" in capsys.readouterr().out

@@ -31,24 +31,26 @@ def _open_at_as_of(scope, c):
     return and_(c["created_at"] <= as_of, or_(c["ended_at"].is_(None), c["ended_at"] > as_of))
 
 
-register(Metric(
-    name="open_tickets",
-    label="Open Tickets",
-    unit="tickets",
-    definition=(
-        "Tickets created at or before the as-of instant that were not yet resolved, closed or "
-        "cancelled at that instant. A ticket ends at its resolved time, else its closed time; a "
-        "ticket in a resolved or closed status without either time ends at the last move into "
-        "that status, else its last update (flagged in Dashboard Health). A ticket whose status "
-        "is not mapped counts by its timestamps alone."
-    ),
-    attribution="as-of instant (default: the end of the period)",
-    frame="tickets",
-    measures=lambda scope, c: {"n": _count_if(_open_at_as_of(scope, c))},
-    finish=lambda m: m.get("n") or 0.0,
-    count_measure="n",
-    higher_is_better=False,
-))
+register(
+    Metric(
+        name="open_tickets",
+        label="Open Tickets",
+        unit="tickets",
+        definition=(
+            "Tickets created at or before the as-of instant that were not yet resolved, closed or "
+            "cancelled at that instant. A ticket ends at its resolved time, else its closed time; a "
+            "ticket in a resolved or closed status without either time ends at the last move into "
+            "that status, else its last update (flagged in Dashboard Health). A ticket whose status "
+            "is not mapped counts by its timestamps alone."
+        ),
+        attribution="as-of instant (default: the end of the period)",
+        frame="tickets",
+        measures=lambda scope, c: {"n": _count_if(_open_at_as_of(scope, c))},
+        finish=lambda m: m.get("n") or 0.0,
+        count_measure="n",
+        higher_is_better=False,
+    )
+)
 
 
 def _breached_in_period(scope, c):
@@ -57,23 +59,25 @@ def _breached_in_period(scope, c):
     return and_(at >= start, at < end, at <= as_of)
 
 
-register(Metric(
-    name="tickets_outside_resolution_sla",
-    label="Tickets Outside Resolution SLA",
-    unit="tickets",
-    definition=(
-        "Tickets whose resolution target was missed, counted once, in the period that holds the "
-        "breach instant (the moment the business time net of waiting crossed the priority's "
-        "target, or the PSA's own resolution due date when it has one), whether the ticket is "
-        "still open or not. Breaches after the as-of instant have not happened yet."
-    ),
-    attribution="resolution breach instant",
-    frame="tickets",
-    measures=lambda scope, c: {"n": _count_if(_breached_in_period(scope, c))},
-    finish=lambda m: m.get("n") or 0.0,
-    count_measure="n",
-    higher_is_better=False,
-))
+register(
+    Metric(
+        name="tickets_outside_resolution_sla",
+        label="Tickets Outside Resolution SLA",
+        unit="tickets",
+        definition=(
+            "Tickets whose resolution target was missed, counted once, in the period that holds the "
+            "breach instant (the moment the business time net of waiting crossed the priority's "
+            "target, or the PSA's own resolution due date when it has one), whether the ticket is "
+            "still open or not. Breaches after the as-of instant have not happened yet."
+        ),
+        attribution="resolution breach instant",
+        frame="tickets",
+        measures=lambda scope, c: {"n": _count_if(_breached_in_period(scope, c))},
+        finish=lambda m: m.get("n") or 0.0,
+        count_measure="n",
+        higher_is_better=False,
+    )
+)
 
 
 def _resolved_in_period(scope, c):
@@ -81,7 +85,7 @@ def _resolved_in_period(scope, c):
     return and_(
         c["ended_at"] >= start,
         c["ended_at"] < end,
-        c["resolution_calendar_s"] >= 0,  # negative durations are excluded (DQ-04)
+        c["ended_at"] >= c["created_at"],  # resolved before created: excluded (DQ-04)
         or_(c["close_time_missing"].is_(None), c["close_time_missing"].is_(False)),
     )
 
@@ -97,47 +101,49 @@ def _resolution_measures(column: str):
     return measures
 
 
-register(Metric(
-    name="avg_resolution_hours",
-    label="Average Resolution Time",
-    unit="hours",
-    definition=(
-        "Mean calendar hours from creation to resolution over tickets resolved in the period "
-        "(resolved time, else closed time). Tickets resolved before they were created, and "
-        "tickets in a resolved status without a resolved or closed time, are left out."
-    ),
-    attribution="resolved_at",
-    frame="tickets",
-    measures=_resolution_measures("resolution_calendar_s"),
-    finish=_avg("total", "n", 3600.0),
-    count_measure="n",
-    higher_is_better=False,
-))
+register(
+    Metric(
+        name="avg_resolution_hours",
+        label="Average Resolution Time",
+        unit="hours",
+        definition=(
+            "Mean calendar hours from creation to resolution over tickets resolved in the period "
+            "(resolved time, else closed time). Tickets resolved before they were created, and "
+            "tickets in a resolved status without a resolved or closed time, are left out."
+        ),
+        attribution="resolved_at",
+        frame="tickets",
+        measures=_resolution_measures("resolution_calendar_s"),
+        finish=_avg("total", "n", 3600.0),
+        count_measure="n",
+        higher_is_better=False,
+    )
+)
 
-register(Metric(
-    name="avg_resolution_business_hours",
-    label="Average Resolution Time (business hours)",
-    unit="hours",
-    definition=(
-        "The same tickets as Average Resolution Time, measured in business hours of the "
-        "configured calendar (time zone, working windows, holidays) with the clock paused while "
-        "the ticket waited on the customer or a vendor, and while it sat resolved before a "
-        "reopen."
-    ),
-    attribution="resolved_at",
-    frame="tickets",
-    measures=_resolution_measures("resolution_business_s"),
-    finish=_avg("total", "n", 3600.0),
-    count_measure="n",
-    higher_is_better=False,
-))
+register(
+    Metric(
+        name="avg_resolution_business_hours",
+        label="Average Resolution Time (business hours)",
+        unit="hours",
+        definition=(
+            "The same tickets as Average Resolution Time, measured in business hours of the "
+            "configured calendar (time zone, working windows, holidays) with the clock paused while "
+            "the ticket waited on the customer or a vendor, and while it sat resolved before a "
+            "reopen."
+        ),
+        attribution="resolved_at",
+        frame="tickets",
+        measures=_resolution_measures("resolution_business_s"),
+        finish=_avg("total", "n", 3600.0),
+        count_measure="n",
+        higher_is_better=False,
+    )
+)
 
 
 def _csat_in_period(scope, c):
     start, end, _ = scope.naive
-    return and_(
-        c["submitted_at"] >= start, c["submitted_at"] < end, c["scale"].in_(CSAT_SCALES)
-    )
+    return and_(c["submitted_at"] >= start, c["submitted_at"] < end, c["scale"].in_(CSAT_SCALES))
 
 
 def _csat_measures(scope, c):
@@ -148,37 +154,41 @@ def _csat_measures(scope, c):
     }
 
 
-register(Metric(
-    name="csat_percent",
-    label="Average CSAT Score",
-    unit="percent",
-    definition=(
-        "Satisfied responses divided by all CSAT responses submitted in the period, times 100 "
-        "(neutral answers count in the total). Satisfied means SmileBack positive (1), Crewhu "
-        "positive (5), or 4-5 stars on a five-point scale. NPS and effort surveys are not CSAT. "
-        "Responses follow their ticket's client, board and category; those of cancelled "
-        "tickets are left out."
-    ),
-    attribution="submitted_at",
-    frame="surveys",
-    measures=_csat_measures,
-    finish=_ratio("satisfied", "responses", 100.0),
-    count_measure="responses",
-    higher_is_better=True,
-))
+register(
+    Metric(
+        name="csat_percent",
+        label="Average CSAT Score",
+        unit="percent",
+        definition=(
+            "Satisfied responses divided by all CSAT responses submitted in the period, times 100 "
+            "(neutral answers count in the total). Satisfied means SmileBack positive (1), Crewhu "
+            "positive (5), or 4-5 stars on a five-point scale. NPS and effort surveys are not CSAT. "
+            "Responses follow their ticket's client, board and category; those of cancelled "
+            "tickets are left out."
+        ),
+        attribution="submitted_at",
+        frame="surveys",
+        measures=_csat_measures,
+        finish=_ratio("satisfied", "responses", 100.0),
+        count_measure="responses",
+        higher_is_better=True,
+    )
+)
 
-register(Metric(
-    name="csat_responses",
-    label="CSAT Responses",
-    unit="responses",
-    definition="CSAT responses submitted in the period (the n behind Average CSAT Score).",
-    attribution="submitted_at",
-    frame="surveys",
-    measures=_csat_measures,
-    finish=lambda m: m.get("responses") or 0.0,
-    count_measure="responses",
-    higher_is_better=None,
-))
+register(
+    Metric(
+        name="csat_responses",
+        label="CSAT Responses",
+        unit="responses",
+        definition="CSAT responses submitted in the period (the n behind Average CSAT Score).",
+        attribution="submitted_at",
+        frame="surveys",
+        measures=_csat_measures,
+        finish=lambda m: m.get("responses") or 0.0,
+        count_measure="responses",
+        higher_is_better=None,
+    )
+)
 
 DASHBOARD_KPIS = (
     "open_tickets",

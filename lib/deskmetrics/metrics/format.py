@@ -17,8 +17,10 @@ def describe_dashboard(result: dict) -> str:
     from deskmetrics.metrics.dashboard import DASHBOARD_KPIS
     from deskmetrics.metrics.registry import get
 
-    lines = [f"Period {result['period']['from']} .. {result['period']['to']} "
-             f"({result['period']['timezone']})"]
+    lines = [
+        f"Period {result['period']['from']} .. {result['period']['to']} "
+        f"({result['period']['timezone']})"
+    ]
     for name in DASHBOARD_KPIS:
         metric = get(name)
         lines.append(f"  {metric.label:42} {format_value(result[name], metric.unit)}")

@@ -73,18 +73,24 @@ def assess(conn: Connection, scope: Scope) -> Confidence:
     active = and_(c["created_at"] < end, or_(c["ended_at"].is_(None), c["ended_at"] >= start))
     open_now = and_(c["created_at"] <= as_of, or_(c["ended_at"].is_(None), c["ended_at"] > as_of))
     unmapped = c["status_category"].is_(None)
-    row = conn.execute(
-        select(
-            _count_if(active).label("n"),
-            _count_if(and_(active, unmapped)).label("unmapped"),
-            _count_if(and_(active, c["close_time_missing"].is_(True))).label("no_close_time"),
-            _count_if(and_(active, c["negative_duration"].is_(True))).label("negative"),
-            _count_if(open_now).label("open"),
-            _count_if(and_(open_now, c["owner_tech_id"].is_(None))).label("unassigned"),
-        ).select_from(source).where(where)
-    ).mappings().one()
+    row = (
+        conn.execute(
+            select(
+                _count_if(active).label("n"),
+                _count_if(and_(active, unmapped)).label("unmapped"),
+                _count_if(and_(active, c["close_time_missing"].is_(True))).label("no_close_time"),
+                _count_if(and_(active, c["negative_duration"].is_(True))).label("negative"),
+                _count_if(open_now).label("open"),
+                _count_if(and_(open_now, c["owner_tech_id"].is_(None))).label("unassigned"),
+            )
+            .select_from(source)
+            .where(where)
+        )
+        .mappings()
+        .one()
+    )
     n = int(row["n"] or 0)
-    counts = {k: int(row[k] or 0) for k in row.keys()}
+    counts = {k: int(row[k] or 0) for k in row}
     names = _unmapped_names(conn, scope, active) if counts["unmapped"] else []
     duplicates = _duplicate_ids(conn)
     findings = _findings(counts, names, duplicates, n)
@@ -97,46 +103,75 @@ def _findings(counts, names, duplicates: int, n: int) -> list[Finding]:
     out = []
     if counts["unmapped"]:
         shown = ", ".join(f"'{name}' ({count})" for name, count in names[:5])
-        out.append(Finding(
-            "unmapped_status", counts["unmapped"], share(counts["unmapped"]),
-            "fail" if share(counts["unmapped"]) > FLAGGED_SHARE_LOW else "warn",
-            f"{_tickets(counts['unmapped'])} in statuses with no mapping: {shown}",
-            "Add these statuses to status_map in your config (parameters/) so they count as "
-            "open, waiting or closed",
-        ))
+        out.append(
+            Finding(
+                "unmapped_status",
+                counts["unmapped"],
+                share(counts["unmapped"]),
+                "fail" if share(counts["unmapped"]) > FLAGGED_SHARE_LOW else "warn",
+                f"{_tickets(counts['unmapped'])} in statuses with no mapping: {shown}",
+                "Add these statuses to status_map in your config (parameters/) so they count as "
+                "open, waiting or closed",
+            )
+        )
     if counts["open"] and counts["unassigned"] / counts["open"] > UNASSIGNED_SHARE_WARN:
         pct = 100 * counts["unassigned"] / counts["open"]
-        out.append(Finding(
-            "unassigned", counts["unassigned"], counts["unassigned"] / counts["open"], "warn",
-            f"{counts['unassigned']} of {counts['open']} open tickets ({pct:.0f} %) have no owner",
-            "Assign an owner to every open ticket in the PSA; technician views undercount",
-        ))
+        out.append(
+            Finding(
+                "unassigned",
+                counts["unassigned"],
+                counts["unassigned"] / counts["open"],
+                "warn",
+                f"{counts['unassigned']} of {counts['open']} open tickets ({pct:.0f} %) have no owner",
+                "Assign an owner to every open ticket in the PSA; technician views undercount",
+            )
+        )
     if counts["no_close_time"]:
-        out.append(Finding(
-            "closed_without_close_time", counts["no_close_time"], share(counts["no_close_time"]),
-            "warn",
-            f"{_tickets(counts['no_close_time'])} resolved or closed but carry no close time",
-            "Export resolved_at/closed_at for these tickets; they are left out of resolution "
-            "time",
-        ))
+        out.append(
+            Finding(
+                "closed_without_close_time",
+                counts["no_close_time"],
+                share(counts["no_close_time"]),
+                "warn",
+                f"{_tickets(counts['no_close_time'])} resolved or closed but carry no close time",
+                "Export resolved_at/closed_at for these tickets; they are left out of resolution "
+                "time",
+            )
+        )
     if counts["negative"]:
-        out.append(Finding(
-            "negative_duration", counts["negative"], share(counts["negative"]), "warn",
-            f"{_tickets(counts['negative'], 'was', 'were')} resolved or answered before created",
-            "Check the PSA's clock and time zone settings; these tickets are left out of "
-            "averages",
-        ))
+        out.append(
+            Finding(
+                "negative_duration",
+                counts["negative"],
+                share(counts["negative"]),
+                "warn",
+                f"{_tickets(counts['negative'], 'was', 'were')} resolved or answered before created",
+                "Check the PSA's clock and time zone settings; these tickets are left out of "
+                "averages",
+            )
+        )
     if duplicates:
-        out.append(Finding(
-            "duplicate_ids", duplicates, share(duplicates), "warn",
-            f"the last import held {duplicates} duplicate ticket ids (the last row of each won)",
-            "Export each ticket once; check the export's paging or joins",
-        ))
+        out.append(
+            Finding(
+                "duplicate_ids",
+                duplicates,
+                share(duplicates),
+                "warn",
+                f"the last import held {duplicates} duplicate ticket ids (the last row of each won)",
+                "Export each ticket once; check the export's paging or joins",
+            )
+        )
     if n < MIN_N:
-        out.append(Finding(
-            "small_sample", n, 1.0, "fail", f"only {n} tickets in scope (fewer than {MIN_N})",
-            "Widen the date range or remove filters before drawing conclusions",
-        ))
+        out.append(
+            Finding(
+                "small_sample",
+                n,
+                1.0,
+                "fail",
+                f"only {n} tickets in scope (fewer than {MIN_N})",
+                "Widen the date range or remove filters before drawing conclusions",
+            )
+        )
     return out
 
 

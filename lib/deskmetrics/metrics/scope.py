@@ -60,7 +60,9 @@ class Scope:
     @property
     def naive(self) -> tuple[datetime, datetime, datetime]:
         """start, end, as_of as naive UTC, the way the warehouse stores instants."""
-        return tuple(x.astimezone(UTC).replace(tzinfo=None) for x in (self.start, self.end, self.as_of))
+        return tuple(
+            x.astimezone(UTC).replace(tzinfo=None) for x in (self.start, self.end, self.as_of)
+        )
 
 
 def _as_date(value: date | str, name: str) -> date:

@@ -14,7 +14,10 @@ def created_resolved_by_day(conn: Connection, scope: Scope) -> pd.DataFrame:
     source, where, c = tickets_frame(scope)
     first, last = scope.date_from, scope.date_to
     parts = []
-    for metric, day in (("tickets_created", c["created_date"]), ("tickets_resolved", c["ended_date"])):
+    for metric, day in (
+        ("tickets_created", c["created_date"]),
+        ("tickets_resolved", c["ended_date"]),
+    ):
         query = (
             select(day.label("day"), func.count().label("value"))
             .select_from(source)

@@ -34,24 +34,39 @@ def render_tab(
     params["static"] = True
     executed = output_dir / f"{tab}.ipynb"
     pm.execute_notebook(
-        str(NOTEBOOKS_DIR / f"{tab}.ipynb"), str(executed), parameters=params,
-        kernel_name=kernel_name, progress_bar=False, cwd=str(PROJECT_ROOT),
+        str(NOTEBOOKS_DIR / f"{tab}.ipynb"),
+        str(executed),
+        parameters=params,
+        kernel_name=kernel_name,
+        progress_bar=False,
+        cwd=str(PROJECT_ROOT),
     )
     notebook = nbformat.read(executed, as_version=4)
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_output_prompt=True,
-                            exclude_input_prompt=True)
+    exporter = HTMLExporter(
+        template_name="lab",
+        exclude_input=True,
+        exclude_output_prompt=True,
+        exclude_input_prompt=True,
+    )
     body, _ = exporter.from_notebook_node(notebook)
     html = output_dir / f"{tab}.html"
     html.write_text(body, encoding="utf-8")
-    manifest = {"tab": tab, "parameters": params,
-                "rendered_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    manifest = {
+        "tab": tab,
+        "parameters": params,
+        "rendered_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
     (output_dir / f"{tab}.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return html
 
 
-def render_tabs(output_dir: Path | None = None, *, warehouse: str | None = None,
-                config: str | None = None, date_from: str | None = None,
-                date_to: str | None = None) -> list[Path]:
-    params = {"warehouse": warehouse, "config": config, "date_from": date_from,
-              "date_to": date_to}
+def render_tabs(
+    output_dir: Path | None = None,
+    *,
+    warehouse: str | None = None,
+    config: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+) -> list[Path]:
+    params = {"warehouse": warehouse, "config": config, "date_from": date_from, "date_to": date_to}
     return [render_tab(tab, output_dir, parameters=params) for tab in TABS]

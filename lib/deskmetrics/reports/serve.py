@@ -12,16 +12,25 @@ from deskmetrics.warehouse.engine import ENV_VAR, resolve_url
 
 def voila_command(port: int, host: str = "127.0.0.1") -> list[str]:
     return [
-        sys.executable, "-m", "voila", str(PROJECT_ROOT / "notebooks"),
-        f"--port={port}", f"--Voila.ip={host}", "--no-browser",
+        sys.executable,
+        "-m",
+        "voila",
+        str(PROJECT_ROOT / "notebooks"),
+        f"--port={port}",
+        f"--Voila.ip={host}",
+        "--no-browser",
         "--VoilaConfiguration.file_allowlist=[]",  # the app serves no raw files
         "--MappingKernelManager.cull_idle_timeout=900",
         "--VoilaExecutor.timeout=120",
     ]
 
 
-def serve(port: int = 8866, host: str = "127.0.0.1", warehouse: str | None = None,
-          config: str | None = None) -> int:
+def serve(
+    port: int = 8866,
+    host: str = "127.0.0.1",
+    warehouse: str | None = None,
+    config: str | None = None,
+) -> int:
     """Run Voilà in the foreground; kernels inherit the warehouse and config choice."""
     env = dict(os.environ)
     env[ENV_VAR] = resolve_url(warehouse)

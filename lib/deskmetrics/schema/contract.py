@@ -45,11 +45,22 @@ CONTRACTS: dict[str, FileContract] = {
             "tickets",
             required={"ticket_id": "text", "created_at": "instant", "status": "text"},
             optional={
-                "client_id": "text", "contact_id": "text", "board": "text", "category": "text",
-                "subcategory": "text", "item": "text", "priority": "priority",
-                "channel": "text", "owner_tech_id": "text", "first_response_at": "instant",
-                "resolved_at": "instant", "closed_at": "instant", "updated_at": "instant",
-                "response_due_at": "instant", "resolution_due_at": "instant", "title": "text",
+                "client_id": "text",
+                "contact_id": "text",
+                "board": "text",
+                "category": "text",
+                "subcategory": "text",
+                "item": "text",
+                "priority": "priority",
+                "channel": "text",
+                "owner_tech_id": "text",
+                "first_response_at": "instant",
+                "resolved_at": "instant",
+                "closed_at": "instant",
+                "updated_at": "instant",
+                "response_due_at": "instant",
+                "resolution_due_at": "instant",
+                "title": "text",
                 "source": "text",
             },
             mandatory=True,
@@ -82,11 +93,16 @@ CONTRACTS: dict[str, FileContract] = {
         FileContract(
             "surveys",
             required={
-                "response_id": "text", "submitted_at": "instant", "rating": "float",
+                "response_id": "text",
+                "submitted_at": "instant",
+                "rating": "float",
                 "scale": "scale",
             },
             optional={
-                "source": "text", "ticket_id": "text", "client_id": "text", "tech_id": "text",
+                "source": "text",
+                "ticket_id": "text",
+                "client_id": "text",
+                "tech_id": "text",
                 "comment": "text",
             },
         ),
@@ -94,5 +110,12 @@ CONTRACTS: dict[str, FileContract] = {
 }
 
 # Load order: parents before children, so a reader never sees a survey without its ticket.
-LOAD_ORDER = ("clients", "contacts", "technicians", "tickets", "status_changes", "time_entries",
-              "surveys")
+LOAD_ORDER = (
+    "clients",
+    "contacts",
+    "technicians",
+    "tickets",
+    "status_changes",
+    "time_entries",
+    "surveys",
+)

@@ -35,7 +35,9 @@ def read_contract_file(path: Path, contract: FileContract, zone: ZoneInfo) -> pd
         if column not in raw.columns:
             raise InputError(
                 f"required column is missing (the header has: {', '.join(raw.columns)})",
-                file=path.name, row=1, column=column,
+                file=path.name,
+                row=1,
+                column=column,
             )
     typed = {}
     for column, kind in contract.columns.items():
@@ -56,8 +58,9 @@ def _cell_error(path: Path, raw: pd.DataFrame, bad: pd.Series, column: str, why:
     position = int(np.flatnonzero(bad.to_numpy())[0])
     value = raw[column].iloc[position]
     # data row N is line N+1 because of the header
-    return InputError(f"{value!r} {why} (line {position + 2})", file=path.name,
-                      row=position + 1, column=column)
+    return InputError(
+        f"{value!r} {why} (line {position + 2})", file=path.name, row=position + 1, column=column
+    )
 
 
 def _text(text, missing, zone, path, raw, column) -> pd.Series:
@@ -80,8 +83,9 @@ def _instant(text, missing, zone, path, raw, column) -> pd.Series:
         ).dt.tz_convert("UTC")
     bad = out.isna() & ~missing
     if bad.any():
-        raise _cell_error(path, raw, bad, column,
-                          "is not an ISO 8601 timestamp such as 2025-03-04T09:30:00Z")
+        raise _cell_error(
+            path, raw, bad, column, "is not an ISO 8601 timestamp such as 2025-03-04T09:30:00Z"
+        )
     return out
 
 
@@ -129,8 +133,9 @@ def _scale(text, missing, zone, path, raw, column) -> pd.Series:
     lowered = text.str.lower()
     bad = ~missing & ~lowered.isin(list(SURVEY_SCALES))
     if bad.any():
-        raise _cell_error(path, raw, bad, column,
-                          f"is not a survey scale ({', '.join(SURVEY_SCALES)})")
+        raise _cell_error(
+            path, raw, bad, column, f"is not a survey scale ({', '.join(SURVEY_SCALES)})"
+        )
     return lowered.astype(object)
 
 

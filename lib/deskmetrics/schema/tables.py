@@ -96,11 +96,30 @@ tickets = Table(
 )
 
 TICKET_FACT_COLUMNS: tuple[str, ...] = tuple(
-    c.name for c in tickets.columns if c.name not in {
-        "ticket_id", "created_at", "status", "client_id", "contact_id", "board", "category",
-        "subcategory", "item", "priority", "channel", "owner_tech_id", "first_response_at",
-        "resolved_at", "closed_at", "updated_at", "response_due_at", "resolution_due_at",
-        "title", "source",
+    c.name
+    for c in tickets.columns
+    if c.name
+    not in {
+        "ticket_id",
+        "created_at",
+        "status",
+        "client_id",
+        "contact_id",
+        "board",
+        "category",
+        "subcategory",
+        "item",
+        "priority",
+        "channel",
+        "owner_tech_id",
+        "first_response_at",
+        "resolved_at",
+        "closed_at",
+        "updated_at",
+        "response_due_at",
+        "resolution_due_at",
+        "title",
+        "source",
     }
 )
 

@@ -13,7 +13,13 @@ import ipywidgets as w
 import plotly.graph_objects as go
 from IPython.display import HTML, Markdown
 
-from deskmetrics.charts.dashboard import breakdown_bars, created_vs_resolved
+from deskmetrics.charts.dashboard import (
+    apply,
+    breakdown_bars,
+    breakdown_data,
+    created_vs_resolved,
+    created_vs_resolved_data,
+)
 from deskmetrics.metrics.dashboard import DASHBOARD_KPIS
 from deskmetrics.metrics.registry import get
 from deskmetrics.session import Session
@@ -28,28 +34,54 @@ ALL = ""
 class DashboardTab:
     """State and visuals of one Dashboard page; each public method is one notebook cell."""
 
-    def __init__(self, session: Session, *, date_from: str = "", date_to: str = "",
-                 client: str = "", board: str = "", category: str = "",
-                 static: bool = False) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        date_from: str = "",
+        date_to: str = "",
+        client: str = "",
+        board: str = "",
+        category: str = "",
+        static: bool = False,
+    ) -> None:
         self.session = session
         self.static = static
         first, last = session.data_range()
         to = date.fromisoformat(date_to) if date_to else (last or date.today())
         start = date.fromisoformat(date_from) if date_from else to - timedelta(days=29)
-        self.state = {"date_from": start, "date_to": to, "client": client, "board": board,
-                      "category": category}
+        self.state = {
+            "date_from": start,
+            "date_to": to,
+            "client": client,
+            "board": board,
+            "category": category,
+        }
         self._plotly_included = False
         self._bundle = self._compute()
         if not static:
             self._build_widgets(first, last)
 
     @classmethod
-    def open(cls, warehouse: str = "", config: str = "", date_from: str = "", date_to: str = "",
-             client: str = "", board: str = "", category: str = "",
-             static: bool = False) -> DashboardTab:
+    def open(
+        cls,
+        warehouse: str = "",
+        config: str = "",
+        date_from: str = "",
+        date_to: str = "",
+        client: str = "",
+        board: str = "",
+        category: str = "",
+        static: bool = False,
+    ) -> DashboardTab:
         """Build from notebook parameters; under Voilà the page address may override them."""
-        params = {"date_from": date_from, "date_to": date_to, "client": client, "board": board,
-                  "category": category}
+        params = {
+            "date_from": date_from,
+            "date_to": date_to,
+            "client": client,
+            "board": board,
+            "category": category,
+        }
         if not static:
             params.update(query_overrides(PARAMETERS))
         return cls(Session(warehouse or None, config or None), static=static, **params)
@@ -57,8 +89,13 @@ class DashboardTab:
     # -- data ---------------------------------------------------------------------------
     def scope(self):
         s = self.state
-        return self.session.scope(s["date_from"], s["date_to"], client=s["client"],
-                                  board=s["board"], category=s["category"])
+        return self.session.scope(
+            s["date_from"],
+            s["date_to"],
+            client=s["client"],
+            board=s["board"],
+            category=s["category"],
+        )
 
     def _compute(self) -> dict:
         return self.session.dashboard_bundle(self.scope())
@@ -68,9 +105,10 @@ class DashboardTab:
         if self.static:
             s = self.state
             chosen = [f"{k.title()}: {s[k]}" for k in ("client", "board", "category") if s[k]]
-            return Markdown(f"**Period** {s['date_from']} to {s['date_to']}"
-                            + ("; " + "; ".join(chosen) if chosen else "; all clients, boards and "
-                               "categories"))
+            return Markdown(
+                f"**Period** {s['date_from']} to {s['date_to']}"
+                + ("; " + "; ".join(chosen) if chosen else "; all clients, boards and categories")
+            )
         return self._filters_box
 
     def kpis(self):
@@ -79,13 +117,22 @@ class DashboardTab:
 
     def trend(self):
         days = (self.state["date_to"] - self.state["date_from"]).days + 1
-        fig = created_vs_resolved(self._bundle["trend"], days=days)
-        return self._figure(fig, "trend")
+        if self.static:
+            return self._static_figure(created_vs_resolved(self._bundle["trend"], days=days))
+        apply(self._figures["trend"], created_vs_resolved_data(self._bundle["trend"], days=days))
+        return self._figures["trend"]
 
     def breakdown(self):
-        fig = breakdown_bars(self._bundle["open_by_category"], "category", "open_tickets",
-                             "Open tickets by category")
-        return self._figure(fig, "breakdown")
+        args = (
+            self._bundle["open_by_category"],
+            "category",
+            "open_tickets",
+            "Open tickets by category",
+        )
+        if self.static:
+            return self._static_figure(breakdown_bars(*args))
+        apply(self._figures["breakdown"], breakdown_data(*args))
+        return self._figures["breakdown"]
 
     def health(self):
         html = health_panel(self._bundle["dashboard"]["confidence"])
@@ -98,68 +145,105 @@ class DashboardTab:
         for name in TILES:
             metric = get(name)
             n = result["n"].get(name)
-            note = f"n = {n:,}" if n is not None and name in ("avg_resolution_hours",
-                                                                 "csat_percent") else ""
-            if name == "avg_resolution_hours" and result["avg_resolution_business_hours"] is not None:
+            note = (
+                f"n = {n:,}"
+                if n is not None and name in ("avg_resolution_hours", "csat_percent")
+                else ""
+            )
+            if (
+                name == "avg_resolution_hours"
+                and result["avg_resolution_business_hours"] is not None
+            ):
                 note += f"; {result['avg_resolution_business_hours']:.1f} business h"
             tiles.append(kpi_tile(name, metric.label, result[name], metric.unit, note))
         return kpi_row(tiles)
 
-    def _figure(self, fig: go.Figure, key: str):
-        if self.static:
-            include = not self._plotly_included
-            self._plotly_included = True
-            return HTML(fig.to_html(full_html=False, include_plotlyjs=include))
-        widget = self._figures[key]
-        with widget.batch_update():
-            widget.update(fig.to_dict())
-        return widget
+    def _static_figure(self, fig: go.Figure) -> HTML:
+        include = not self._plotly_included  # plotly.js once per page, inline (works offline)
+        self._plotly_included = True
+        return HTML(fig.to_html(full_html=False, include_plotlyjs=include))
 
     def _build_widgets(self, first: date | None, last: date | None) -> None:
         options = self.session.filter_options()
         s = self.state
         self._from = w.DatePicker(value=s["date_from"], description="From")
         self._to = w.DatePicker(value=s["date_to"], description="To")
-        self._client = w.Dropdown(options=[("All clients", ALL), *options.clients],
-                                  value=s["client"] if s["client"] in
-                                  {c for _, c in options.clients} else ALL, description="Client")
-        self._board = w.Dropdown(options=[("All boards", ALL), *((b, b) for b in options.boards)],
-                                 value=s["board"] if s["board"] in options.boards else ALL,
-                                 description="Board")
+        self._client = w.Dropdown(
+            options=[("All clients", ALL), *options.clients],
+            value=s["client"] if s["client"] in {c for _, c in options.clients} else ALL,
+            description="Client",
+        )
+        self._board = w.Dropdown(
+            options=[("All boards", ALL), *((b, b) for b in options.boards)],
+            value=s["board"] if s["board"] in options.boards else ALL,
+            description="Board",
+        )
         self._category = w.Dropdown(
             options=[("All categories", ALL), *((c, c) for c in options.categories)],
             value=s["category"] if s["category"] in options.categories else ALL,
-            description="Category")
-        for widget, cls in ((self._from, "from"), (self._to, "to"), (self._client, "client"),
-                            (self._board, "board"), (self._category, "category")):
+            description="Category",
+        )
+        for widget, cls in (
+            (self._from, "from"),
+            (self._to, "to"),
+            (self._client, "client"),
+            (self._board, "board"),
+            (self._category, "category"),
+        ):
             widget.add_class(f"dm-filter-{cls}")
             widget.observe(self._on_change, names="value")
         self._status = w.HTML("", layout=w.Layout(min_width="160px"))
         self._status.add_class("dm-status")
-        self._filters_box = w.VBox([
-            w.HBox([self._from, self._to]),
-            w.HBox([self._client, self._board, self._category]),
-            self._status,
-        ])
+        self._filters_box = w.VBox(
+            [
+                w.HBox([self._from, self._to]),
+                w.HBox([self._client, self._board, self._category]),
+                self._status,
+            ]
+        )
         self._tiles = w.HTML(self._tiles_html())
         self._tiles.add_class("dm-kpis")
         self._health = w.HTML(health_panel(self._bundle["dashboard"]["confidence"]))
-        self._figures = {"trend": go.FigureWidget(), "breakdown": go.FigureWidget()}
-        self._refresh_figures()
+        days = (s["date_to"] - s["date_from"]).days + 1
+        # styled once; refreshes only swap trace data (see charts.dashboard.apply)
+        self._figures = {
+            "trend": go.FigureWidget(created_vs_resolved(self._bundle["trend"], days=days)),
+            "breakdown": go.FigureWidget(
+                breakdown_bars(
+                    self._bundle["open_by_category"],
+                    "category",
+                    "open_tickets",
+                    "Open tickets by category",
+                )
+            ),
+        }
 
     def _on_change(self, _change=None) -> None:
         if self._from.value is None or self._to.value is None or self._to.value < self._from.value:
             self._status.value = "<i>Choose a start date on or before the end date.</i>"
             return
-        self.state.update(date_from=self._from.value, date_to=self._to.value,
-                          client=self._client.value, board=self._board.value,
-                          category=self._category.value)
         self._status.value = "<i>Updating…</i>"
+        self.refresh(
+            date_from=self._from.value,
+            date_to=self._to.value,
+            client=self._client.value,
+            board=self._board.value,
+            category=self._category.value,
+        )
+        self._status.value = ""
+
+    def refresh(self, **filters) -> None:
+        """Apply filters (date_from, date_to, client, board, category) and redraw in place."""
+        unknown = set(filters) - set(PARAMETERS)
+        if unknown:
+            raise ValueError(f"unknown filter {sorted(unknown)}; use {', '.join(PARAMETERS)}")
+        self.state.update(filters)
         self._bundle = self._compute()
+        if self.static:
+            return
         self._tiles.value = self._tiles_html()
         self._health.value = health_panel(self._bundle["dashboard"]["confidence"])
         self._refresh_figures()
-        self._status.value = ""
 
     def _refresh_figures(self) -> None:
         self.trend()

@@ -42,16 +42,19 @@ def kpi_row(tiles: list[str]) -> str:
 def health_panel(confidence: dict) -> str:
     rating = confidence["rating"]
     colour = CONFIDENCE_COLORS.get(rating, "#6b7280")
-    rows = "".join(
-        f"<tr><td>{escape(f['reason'])}</td><td>{escape(f['action'])}</td></tr>"
-        for f in confidence["findings"]
-    ) or '<tr><td colspan="2">No problems found in the ticket data for this selection.</td></tr>'
+    rows = (
+        "".join(
+            f"<tr><td>{escape(f['reason'])}</td><td>{escape(f['action'])}</td></tr>"
+            for f in confidence["findings"]
+        )
+        or '<tr><td colspan="2">No problems found in the ticket data for this selection.</td></tr>'
+    )
     return (
         STYLE + '<div class="dm-health" data-confidence="' + escape(rating) + '">'
         f'<b>Ticket Status Confidence</b> <span class="dm-badge" style="background:{colour}">'
         f"{escape(rating)}</span>"
         f'<div class="dm-note">{confidence["tickets_in_scope"]:,} tickets in scope, '
-        f'{confidence["flagged"]:,} flagged</div>'
+        f"{confidence['flagged']:,} flagged</div>"
         '<table style="margin-top:8px;border-collapse:collapse;width:100%">'
         '<tr><th style="text-align:left">Reason</th><th style="text-align:left">What to do</th>'
         f"</tr>{rows}</table></div>"

@@ -31,8 +31,16 @@ log = logging.getLogger(__name__)
 
 FINGERPRINT_KEY = "facts_fingerprint"
 _TICKET_INPUTS = [
-    "ticket_id", "created_at", "status", "priority", "first_response_at", "resolved_at",
-    "closed_at", "updated_at", "response_due_at", "resolution_due_at",
+    "ticket_id",
+    "created_at",
+    "status",
+    "priority",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+    "updated_at",
+    "response_due_at",
+    "resolution_due_at",
 ]
 _TERMINAL = {"resolved", "closed"}
 
@@ -55,9 +63,7 @@ def map_statuses(statuses: pd.Series, settings: Settings) -> pd.Series:
     return statuses.map(lookup).astype(object).where(statuses.notna(), None)
 
 
-def refresh_facts(
-    conn: Connection, settings: Settings, ticket_ids: pd.Series | None = None
-) -> int:
+def refresh_facts(conn: Connection, settings: Settings, ticket_ids: pd.Series | None = None) -> int:
     """Recompute and store facts for the given tickets (all when None); returns tickets done."""
     ticket_rows, change_rows = _read_inputs(conn, ticket_ids)
     if ticket_rows.empty:
@@ -127,12 +133,10 @@ def _ended_at(ticket_rows: pd.DataFrame, change_rows: pd.DataFrame) -> pd.Series
     # reindex, not map: pandas 3 map() with an empty mapper casts it to float
     moved = pd.Series(
         last_close.reindex(ticket_rows["ticket_id"].to_numpy()).to_numpy(),
-        index=ticket_rows.index, dtype=by_time.dtype,
+        index=ticket_rows.index,
+        dtype=by_time.dtype,
     )
-    fallback = (
-        moved.fillna(ticket_rows["updated_at"])
-        .fillna(ticket_rows["created_at"])
-    )
+    fallback = moved.fillna(ticket_rows["updated_at"]).fillna(ticket_rows["created_at"])
     terminal = by_time.fillna(fallback)
     ended = pd.Series(pd.NaT, index=ticket_rows.index, dtype=by_time.dtype)
     ended = ended.mask(cat.isin(_TERMINAL), terminal)
@@ -151,7 +155,7 @@ def _write_facts(conn: Connection, facts: pd.DataFrame) -> None:
         try:
             sets = ", ".join(f'"{c}" = s."{c}"' for c in TICKET_FACT_COLUMNS)
             duck(conn).execute(
-                f'UPDATE tickets SET {sets} FROM {staged} s WHERE tickets.ticket_id = s.ticket_id'
+                f"UPDATE tickets SET {sets} FROM {staged} s WHERE tickets.ticket_id = s.ticket_id"
             )
         finally:
             unregister(conn, staged)
@@ -167,8 +171,11 @@ def _write_facts(conn: Connection, facts: pd.DataFrame) -> None:
 
 
 def _store_fingerprint(conn: Connection, settings: Settings) -> None:
-    upsert(conn, warehouse_meta,
-           pd.DataFrame({"key": [FINGERPRINT_KEY], "value": [settings.fingerprint()]}))
+    upsert(
+        conn,
+        warehouse_meta,
+        pd.DataFrame({"key": [FINGERPRINT_KEY], "value": [settings.fingerprint()]}),
+    )
 
 
 __all__ = ["facts_are_current", "map_statuses", "refresh_facts"]

@@ -59,7 +59,9 @@ def unregister(conn: Connection, name: str) -> None:
     duck(conn).unregister(name)
 
 
-def read_table(conn: Connection, table: Table, columns: list[str], where_sql: str = "") -> pd.DataFrame:
+def read_table(
+    conn: Connection, table: Table, columns: list[str], where_sql: str = ""
+) -> pd.DataFrame:
     """Bulk-read columns of a canonical table; instants come back tz-aware UTC."""
     if is_duckdb(conn):
         cols = ", ".join(f'"{c}"' for c in columns)

@@ -45,8 +45,9 @@ def read_csv_dir(directory: Path, settings: Settings) -> dict[str, pd.DataFrame]
         path = directory / contract.filename
         if not path.exists():
             if contract.mandatory:
-                raise InputError(f"{contract.filename} is required in {directory}",
-                                 file=contract.filename)
+                raise InputError(
+                    f"{contract.filename} is required in {directory}", file=contract.filename
+                )
             continue
         frames[name] = read_contract_file(path, contract, settings.zone)
     return frames

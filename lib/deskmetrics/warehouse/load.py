@@ -62,7 +62,9 @@ def _upsert_duckdb(
         cols = ", ".join(f'"{c}"' for c in columns)
         match = " AND ".join(f't."{k}" = s."{k}"' for k in keys)
         db = duck(conn)
-        db.execute(f'DELETE FROM "{table.name}" t WHERE EXISTS (SELECT 1 FROM {staged} s WHERE {match})')
+        db.execute(
+            f'DELETE FROM "{table.name}" t WHERE EXISTS (SELECT 1 FROM {staged} s WHERE {match})'
+        )
         db.execute(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM {staged}')
     finally:
         unregister(conn, staged)
