@@ -97,18 +97,23 @@ def main() -> None:
             kernel = run(KERNEL, url, str(args.changes))
             rows.append((size, build, kernel))
             print(f"... {size:,} tickets done", file=sys.stderr, flush=True)
-    header = ("| tickets | rows loaded | import (rows/s) | load peak MiB | first open (s) | "
-              "refresh p50 (ms) | refresh p95 (ms) | kernel peak MiB |")
+    header = (
+        "| tickets | rows loaded | import (rows/s) | load peak MiB | first open (s) | "
+        "refresh p50 (ms) | refresh p95 (ms) | kernel peak MiB |"
+    )
     print(header)
     print("|" + "---|" * 8)
     for size, build, kernel in rows:
-        print(f"| {size:,} | {build['rows']:,} | {build['rows'] / build['import_s']:,.0f} | "
-              f"{build['peak_rss_mib']:,.0f} | {kernel['open_s']:.2f} | {kernel['p50_ms']:.0f} | "
-              f"{kernel['p95_ms']:.0f} | {kernel['peak_rss_mib']:,.0f} |")
-    print(f"\n{args.changes} filter changes per size (board, category, client, date range), "
-          "DuckDB embedded warehouse, Python "
-          f"{sys.version.split()[0]}, measured {time.strftime('%Y-%m-%d')}.")
-
+        print(
+            f"| {size:,} | {build['rows']:,} | {build['rows'] / build['import_s']:,.0f} | "
+            f"{build['peak_rss_mib']:,.0f} | {kernel['open_s']:.2f} | {kernel['p50_ms']:.0f} | "
+            f"{kernel['p95_ms']:.0f} | {kernel['peak_rss_mib']:,.0f} |"
+        )
+    print(
+        f"\n{args.changes} filter changes per size (board, category, client, date range), "
+        "DuckDB embedded warehouse, Python "
+        f"{sys.version.split()[0]}, measured {time.strftime('%Y-%m-%d')}."
+    )
 
 
 if __name__ == "__main__":
