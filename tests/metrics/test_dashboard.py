@@ -46,6 +46,7 @@ def test_unfiltered_contract(warehouse_url, small_msp, small_config, capsys):
     assert result["avg_resolution_business_hours"] == pytest.approx((9.25 + 4 + 9) / 3)
     assert result["csat_percent"] == pytest.approx(50.0)
     assert result["csat_responses"] == 4
+    assert result["resolution_sla_attainment"] == pytest.approx(25.0)  # T2 met; T1, T3, T8 not
     confidence = result["confidence"]
     assert confidence["rating"] == "Low"  # eight tickets is below the minimum sample
     assert any("Pending Triage" in reason for reason in confidence["reasons"])

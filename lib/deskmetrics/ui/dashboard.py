@@ -141,21 +141,10 @@ class DashboardTab:
     # -- internals ------------------------------------------------------------------------
     def _tiles_html(self) -> str:
         result = self._bundle["dashboard"]
-        tiles = []
-        for name in TILES:
-            metric = get(name)
-            n = result["n"].get(name)
-            note = (
-                f"n = {n:,}"
-                if n is not None and name in ("avg_resolution_hours", "csat_percent")
-                else ""
-            )
-            if (
-                name == "avg_resolution_hours"
-                and result["avg_resolution_business_hours"] is not None
-            ):
-                note += f"; {result['avg_resolution_business_hours']:.1f} business h"
-            tiles.append(kpi_tile(name, metric.label, result[name], metric.unit, note))
+        tiles = [
+            kpi_tile(name, get(name).label, result[name], get(name).unit, _note(name, result))
+            for name in TILES
+        ]
         return kpi_row(tiles)
 
     def _static_figure(self, fig: go.Figure) -> HTML:
@@ -248,6 +237,25 @@ class DashboardTab:
     def _refresh_figures(self) -> None:
         self.trend()
         self.breakdown()
+
+
+def _note(name: str, result: dict) -> str:
+    """The small print under a tile: sample size and the companion figure."""
+    n = result["n"]
+    if name == "avg_resolution_hours":
+        business = result["avg_resolution_business_hours"]
+        extra = "" if business is None else f"; {business:.1f} business h net of waiting"
+        return f"n = {n[name]:,}{extra}"
+    if name == "tickets_outside_resolution_sla":
+        pct = result["resolution_sla_attainment"]
+        return (
+            ""
+            if pct is None
+            else (f"attainment {pct:.1f} % of {n['resolution_sla_attainment']:,} decided")
+        )
+    if name == "csat_percent":
+        return f"n = {n[name]:,} responses"
+    return "open at the end of the period"
 
 
 __all__ = ["DASHBOARD_KPIS", "DashboardTab"]
