@@ -11,6 +11,7 @@ from pathlib import Path
 from deskmetrics.errors import ConfigError, DeskmetricsError, InputError
 
 log = logging.getLogger("deskmetrics")
+FILTERS = ("client", "board", "category", "owner", "team", "channel")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -22,6 +23,17 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config", metavar="FILE", help="YAML settings over parameters/defaults.yml"
     )
+
+
+def _period(parser: argparse.ArgumentParser) -> None:
+    _common(parser)
+    parser.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD")
+    parser.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD")
+    parser.add_argument("--as-of", dest="as_of", metavar="ISO-INSTANT")
+    for name in FILTERS:
+        parser.add_argument(
+            f"--{name}", help=f"only this {name}" + (" (technician id)" if name == "owner" else "")
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,14 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
     metrics = sub.add_parser("metrics", help="compute metrics or publish their definitions")
     msub = metrics.add_subparsers(dest="metrics_command", required=True)
     dash = msub.add_parser("dashboard", help="the Dashboard tab's KPIs for a period")
-    _common(dash)
-    dash.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD")
-    dash.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD")
-    dash.add_argument("--as-of", dest="as_of", metavar="ISO-INSTANT")
-    dash.add_argument("--client")
-    dash.add_argument("--board")
-    dash.add_argument("--category")
+    _period(dash)
     dash.add_argument("--json", action="store_true", help="print one JSON object")
+    for tab in ("service-quality", "help-desk", "customer-experience"):
+        panels = msub.add_parser(tab, help=f"every panel of the {tab.replace('-', ' ')} tab")
+        _period(panels)
+        out = panels.add_mutually_exclusive_group(required=True)
+        out.add_argument("--json", action="store_true", help="print {panel id: [rows]}")
+        out.add_argument("--csv", metavar="DIR", type=Path, help="write one CSV per panel")
     docs = msub.add_parser("docs", help="write the KPI definitions page (Markdown)")
     docs.add_argument("--output", type=Path, default=Path("docs/metrics.md"))
     msub.add_parser("list", help="list registered metrics")
@@ -141,14 +153,10 @@ def _metrics(args) -> int:
     from deskmetrics.session import Session
 
     session = Session(args.warehouse, args.config)
-    scope = session.scope(
-        args.date_from,
-        args.date_to,
-        as_of=args.as_of,
-        client=args.client,
-        board=args.board,
-        category=args.category,
-    )
+    filters = {k: getattr(args, k) for k in FILTERS}
+    scope = session.scope(args.date_from, args.date_to, as_of=args.as_of, **filters)
+    if args.metrics_command != "dashboard":
+        return _panels(session, scope, args)
     result = session.dashboard(scope)
     if args.json:
         print(json.dumps(result, indent=2, default=str))
@@ -157,6 +165,34 @@ def _metrics(args) -> int:
 
         print(describe_dashboard(result))
     return 0
+
+
+def _panels(session, scope, args) -> int:
+    from deskmetrics.panels.run import run_tab
+
+    tab = args.metrics_command.replace("-", "_")
+    with session.warehouse.reading() as conn:
+        results = run_tab(conn, session.settings, scope, tab)
+    if args.csv:
+        args.csv.mkdir(parents=True, exist_ok=True)
+        for panel_id, result in results.items():
+            result.frame.to_csv(args.csv / f"{panel_id}.csv", index=False, date_format="%Y-%m-%d")
+        print(f"wrote {len(results)} CSV files to {args.csv}")
+        return 0
+    payload = {pid: _rows(r.frame) for pid, r in results.items()}
+    print(json.dumps(payload, indent=2, default=str))
+    return 0
+
+
+def _rows(frame) -> list[dict]:
+    """Rows with named fields; dates as YYYY-MM-DD, missing values as null."""
+    import pandas as pd
+
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].dt.strftime("%Y-%m-%d")
+    return json.loads(out.to_json(orient="records", date_format="iso"))
 
 
 def _render(args) -> int:

@@ -2,7 +2,7 @@
 
 Precedence, lowest first: parameters/defaults.yml < the file given with --config <
 parameters/local.yml < runtime overrides. A top-level key in a higher layer replaces the lower
-one, except ``sla`` whose two tables are replaced one by one.
+one, except ``sla`` and ``analysis`` whose entries are replaced one by one.
 """
 
 from __future__ import annotations
@@ -52,9 +52,10 @@ class PartDayHoliday(_Strict):
 class SlaTargets(_Strict):
     response_hours: dict[int, float] = Field(default_factory=dict)
     resolution_hours: dict[int, float] = Field(default_factory=dict)
+    next_response_hours: dict[int, float] = Field(default_factory=dict)
     due_soon_pct: float = Field(0.75, gt=0, le=1)
 
-    @field_validator("response_hours", "resolution_hours")
+    @field_validator("response_hours", "resolution_hours", "next_response_hours")
     @classmethod
     def _priorities(cls, value: dict[int, float]) -> dict[int, float]:
         for priority, hours in value.items():
@@ -65,6 +66,45 @@ class SlaTargets(_Strict):
         return value
 
 
+FcrVariant = Literal[
+    "fcr_time_entry", "fcr_one_touch", "fcr_1_business_hour", "fcr_no_customer_followup"
+]
+
+
+class Analysis(_Strict):
+    """Knobs of the detailed tabs (metrics reference sections 2-6)."""
+
+    age_buckets: list[int] = Field(default_factory=lambda: [7, 14, 30])
+    long_ticket_days: int = Field(30, gt=0)
+    reopen_window_days: int = Field(7, gt=0)
+    fcr_variant: FcrVariant = "fcr_time_entry"
+    fcr_max_time_entries: int = Field(1, ge=0)
+    board_tiers: dict[str, int] = Field(default_factory=dict)
+    ticket_url: str = ""
+
+    @field_validator("age_buckets")
+    @classmethod
+    def _buckets(cls, value: list[int]) -> list[int]:
+        if not value or any(b <= a for a, b in zip(value, value[1:], strict=False)) or value[0] < 0:
+            raise ValueError("must be increasing whole days, e.g. [7, 14, 30]")
+        return value
+
+    @field_validator("ticket_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and "{ticket_id}" not in value:
+            raise ValueError(
+                "must contain {ticket_id}, e.g. https://psa.example/tickets/{ticket_id}"
+            )
+        return value
+
+    def age_labels(self) -> list[str]:
+        """Labels such as 0-7, 8-14, 15-30, 31+ for the configured bucket bounds."""
+        lows = [0, *(b + 1 for b in self.age_buckets)]
+        labels = [f"{lo}-{hi}" for lo, hi in zip(lows, self.age_buckets, strict=False)]
+        return [*labels, f"{lows[-1]}+"]
+
+
 class Settings(_Strict):
     """Everything the metrics need to know about an MSP's calendar, targets and statuses."""
 
@@ -73,6 +113,7 @@ class Settings(_Strict):
     holidays: list[date | PartDayHoliday] = Field(default_factory=list)
     sla: SlaTargets = Field(default_factory=SlaTargets)
     status_map: dict[str, StatusCategory] = Field(default_factory=dict)
+    analysis: Analysis = Field(default_factory=Analysis)
 
     @field_validator("timezone")
     @classmethod
@@ -151,8 +192,12 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 def _merge(base: dict[str, Any], layer: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in layer.items():
-        if key == "sla" and isinstance(value, dict) and isinstance(base.get("sla"), dict):
-            merged["sla"] = {**base["sla"], **value}
+        if (
+            key in ("sla", "analysis")
+            and isinstance(value, dict)
+            and isinstance(base.get(key), dict)
+        ):
+            merged[key] = {**base[key], **value}
         else:
             merged[key] = value
     return merged

@@ -21,9 +21,10 @@ from deskmetrics.metrics.engine import MetricValue, compute, compute_by
 from deskmetrics.metrics.quality import Confidence, assess
 from deskmetrics.metrics.scope import Scope
 from deskmetrics.metrics.trends import created_resolved_by_day
-from deskmetrics.schema.tables import clients, sync_state, tickets
+from deskmetrics.schema.tables import clients, sync_state, technicians, tickets
 from deskmetrics.warehouse.engine import Warehouse
 from deskmetrics.warehouse.facts import facts_are_current, refresh_facts
+from deskmetrics.warehouse.load import ensure_schema
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,9 @@ class FilterOptions:
     clients: list[tuple[str, str]]  # (label, client_id)
     boards: list[str]
     categories: list[str]
+    technicians: list[tuple[str, str]]  # (name, tech_id)
+    teams: list[str]
+    channels: list[str]
 
 
 class Session:
@@ -55,6 +59,7 @@ class Session:
         if not current:
             log.warning("settings changed since the last load: recomputing ticket facts")
             with self.warehouse.writing() as conn:
+                ensure_schema(conn)
                 refresh_facts(conn, self.settings)
 
     def scope(
@@ -63,19 +68,11 @@ class Session:
         date_to: date | str,
         *,
         as_of: datetime | str | None = None,
-        client: str | None = None,
-        board: str | None = None,
-        category: str | None = None,
+        **filters: str | None,
     ) -> Scope:
-        return Scope.for_days(
-            self.settings,
-            date_from,
-            date_to,
-            as_of=as_of,
-            client=client,
-            board=board,
-            category=category,
-        )
+        """A period of whole local days plus filters (client, board, category, owner, team,
+        channel)."""
+        return Scope.for_days(self.settings, date_from, date_to, as_of=as_of, **filters)
 
     def kpis(self, scope: Scope, names=DASHBOARD_KPIS) -> dict[str, MetricValue]:
         with self.warehouse.reading() as conn:
@@ -135,36 +132,25 @@ class Session:
             return created_resolved_by_day(conn, scope)
 
     def filter_options(self) -> FilterOptions:
+        def distinct(conn, column):
+            query = select(column).distinct().where(column.is_not(None)).order_by(column)
+            return [r[0] for r in conn.execute(query)]
+
         with self.warehouse.reading() as conn:
-            boards = [
-                r[0]
-                for r in conn.execute(
-                    select(tickets.c.board)
-                    .distinct()
-                    .where(tickets.c.board.is_not(None))
-                    .order_by(tickets.c.board)
-                )
-            ]
-            categories = [
-                r[0]
-                for r in conn.execute(
-                    select(tickets.c.category)
-                    .distinct()
-                    .where(tickets.c.category.is_not(None))
-                    .order_by(tickets.c.category)
-                )
-            ]
+            boards = distinct(conn, tickets.c.board)
+            categories = distinct(conn, tickets.c.category)
+            channels = distinct(conn, tickets.c.channel)
+            teams = distinct(conn, technicians.c.team)
             named = dict(conn.execute(select(clients.c.client_id, clients.c.name)).all())
-            ids = [
-                r[0]
-                for r in conn.execute(
-                    select(tickets.c.client_id).distinct().where(tickets.c.client_id.is_not(None))
-                )
-            ]
+            ids = distinct(conn, tickets.c.client_id)
+            techs = conn.execute(select(technicians.c.tech_id, technicians.c.name)).all()
         labelled = sorted(
             ((named.get(i) or i, i) for i in set(ids) | set(named)), key=lambda p: p[0].casefold()
         )
-        return FilterOptions(labelled, boards, categories)
+        people = sorted(
+            ((name or tech, tech) for tech, name in techs), key=lambda p: p[0].casefold()
+        )
+        return FilterOptions(labelled, boards, categories, people, teams, channels)
 
     def data_range(self) -> tuple[date | None, date | None]:
         """First and last local day with tickets, to default the date filter sensibly."""

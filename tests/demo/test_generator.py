@@ -24,6 +24,7 @@ ID_COLUMNS = {
     "status_changes": ["ticket_id", "tech_id"],
     "time_entries": ["entry_id", "ticket_id", "tech_id"],
     "surveys": ["response_id", "ticket_id", "client_id", "tech_id"],
+    "ticket_events": ["ticket_id", "tech_id"],
 }
 TIME_COLUMNS = {
     "tickets": [
@@ -33,6 +34,7 @@ TIME_COLUMNS = {
     "status_changes": ["changed_at"],
     "time_entries": ["started_at"],
     "surveys": ["submitted_at"],
+    "ticket_events": ["at"],
 }  # fmt: skip
 
 
@@ -59,6 +61,7 @@ def test_different_seed_differs(frames: dict[str, pd.DataFrame]) -> None:
     other = generate(N, seed=8)
     assert not frames["tickets"].equals(other["tickets"])
     assert not frames["clients"].equals(other["clients"])
+    assert not frames["ticket_events"].equals(other["ticket_events"])
 
 
 def test_default_end_is_fixed_not_now(frames: dict[str, pd.DataFrame]) -> None:
@@ -67,6 +70,7 @@ def test_default_end_is_fixed_not_now(frames: dict[str, pd.DataFrame]) -> None:
     assert created.max() <= end
     assert created.max() > end - pd.Timedelta(days=3)
     assert frames["status_changes"]["changed_at"].max() <= end
+    assert frames["ticket_events"]["at"].max() <= end
 
 
 def test_frames_and_columns_match_contract(frames: dict[str, pd.DataFrame]) -> None:
@@ -126,7 +130,7 @@ def test_referential_integrity(frames: dict[str, pd.DataFrame], tickets: pd.Data
     assert set(frames["contacts"]["client_id"]) <= clients
     assert set(tickets["client_id"]) <= clients
     assert set(tickets["owner_tech_id"].dropna()) <= techs
-    for name in ("status_changes", "time_entries", "surveys"):
+    for name in ("status_changes", "time_entries", "surveys", "ticket_events"):
         assert set(frames[name]["ticket_id"]) <= ticket_ids, name
         assert set(frames[name]["tech_id"].dropna()) <= techs, name
     assert frames["time_entries"]["tech_id"].notna().all()
@@ -306,6 +310,7 @@ def test_custom_end_and_timezone() -> None:
     limit = pd.Timestamp(end, tz="Europe/Berlin")
     assert frames["tickets"]["created_at"].max() <= limit
     assert frames["status_changes"]["changed_at"].max() <= limit
+    assert frames["ticket_events"]["at"].max() <= limit
 
 
 def test_tiny_and_invalid_arguments() -> None:
@@ -331,3 +336,5 @@ def test_write_csv_round_trip(frames: dict[str, pd.DataFrame], tmp_path: Path) -
     assert (tickets["owner_tech_id"] == "").sum() == frames["tickets"]["owner_tech_id"].isna().sum()
     entries = pd.read_csv(tmp_path / "demo" / "time_entries.csv", dtype=str)
     assert set(entries["billable"]) == {"true", "false"}
+    events = pd.read_csv(tmp_path / "demo" / "ticket_events.csv", dtype=str, keep_default_na=False)
+    assert ((events["tech_id"] == "") == (events["kind"] == "customer_message")).all()

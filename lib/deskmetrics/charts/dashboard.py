@@ -103,6 +103,8 @@ def apply(widget: go.FigureWidget, data: ChartData) -> None:
         for trace, values in zip(widget.data, data.traces, strict=True):
             trace.x = values["x"]
             trace.y = values["y"]
+            if "customdata" in values:
+                trace.customdata = values["customdata"]
         widget.layout.title.text = data.title
         if data.xaxis:
             widget.layout.xaxis.update(data.xaxis)

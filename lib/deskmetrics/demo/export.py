@@ -2,6 +2,8 @@
 
 Format: one ``<name>.csv`` per frame, UTF-8, header row, ISO 8601 UTC timestamps with a ``Z``
 suffix (``2025-03-04T14:05:00Z``), empty fields for missing values, booleans as true/false.
+The demo writes clients, contacts, technicians, tickets, status_changes, time_entries, surveys
+and ticket_events (``ticket_events.csv``: an empty ``tech_id`` marks a customer message).
 """
 
 from __future__ import annotations

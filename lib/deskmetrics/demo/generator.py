@@ -1,7 +1,7 @@
 """Deterministic, realistic MSP service-desk demo data in the project's canonical frames.
 
-``generate()`` returns clients, contacts, technicians, tickets, status_changes, time_entries and
-surveys. The same arguments always give identical frames: randomness comes only from ``seed``
+``generate()`` returns clients, contacts, technicians, tickets, status_changes, time_entries,
+surveys and ticket_events (the conversation: customer messages, agent replies, internal notes). The same arguments always give identical frames: randomness comes only from ``seed``
 and ``end`` defaults to a fixed instant, never the clock. All per-ticket work is vectorized
 numpy (see :mod:`~deskmetrics.demo.lifecycle`), so a million tickets take seconds.
 
@@ -34,6 +34,7 @@ from deskmetrics.demo._arrays import (
 )
 from deskmetrics.demo.activity import COMMENTS, SCALES, Surveys, TimeEntries, surveys, time_entries
 from deskmetrics.demo.arrivals import TITLES, TicketCore, sample_core
+from deskmetrics.demo.conversation import KINDS, TicketEvents, ticket_events
 from deskmetrics.demo.entities import Directory, build_directory
 from deskmetrics.demo.export import write_csv
 from deskmetrics.demo.lifecycle import N_SLOTS, Lifecycle, simulate
@@ -64,6 +65,7 @@ FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
         "response_id", "source", "ticket_id", "client_id", "tech_id", "submitted_at", "rating",
         "scale", "comment",
     ),
+    "ticket_events": ("ticket_id", "at", "kind", "tech_id"),
 }  # fmt: skip
 
 
@@ -94,12 +96,14 @@ def generate(
     n = int(tickets)
     end_s = _end_seconds(end, timezone)
     # Independent streams per stage: the clients/technicians do not change with `tickets`.
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)]
+    # Appending streams keeps the earlier ones (and so the earlier frames) unchanged.
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(7)]
     directory = build_directory(streams[0])
     core = sample_core(streams[1], n, end_s, timezone, directory)
     life = simulate(streams[2], core, directory, end_s)
     entries = time_entries(streams[3], core, life, end_s)
     feedback = surveys(streams[4], core, life, directory, end_s)
+    events = ticket_events(streams[6], core, life, directory, end_s)
 
     ticket_ids = id_array("T", n, id_width(n, 6))
     tech_ids = pa.array(directory.technicians["tech_id"].tolist(), pa.string())
@@ -111,6 +115,7 @@ def generate(
         "status_changes": _status_frame(life, ticket_ids, tech_ids),
         "time_entries": _entries_frame(entries, ticket_ids, tech_ids),
         "surveys": _surveys_frame(feedback, core, life, directory, ticket_ids, tech_ids),
+        "ticket_events": _events_frame(events, ticket_ids, tech_ids),
     }
 
 
@@ -229,5 +234,16 @@ def _surveys_frame(
             "rating": pd.Series(pd.array(feedback.rating, dtype="Int64")),
             "scale": take_strings(SCALES, feedback.scale),
             "comment": take_strings([c for group in COMMENTS for c in group], feedback.comment),
+        }
+    )
+
+
+def _events_frame(events: TicketEvents, ticket_ids: pa.Array, tech_ids: pa.Array) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "ticket_id": take_strings(ticket_ids, events.ticket),
+            "at": utc_column(events.at),
+            "kind": take_strings(KINDS, events.kind),
+            "tech_id": take_strings(tech_ids, events.tech),
         }
     )

@@ -33,8 +33,8 @@ def _number(value) -> float | None:
 
 
 def _check_filters(metric: Metric, scope: Scope) -> None:
-    for name in ("client", "board", "category"):
-        if getattr(scope, name) and name not in metric.filters:
+    for name in scope.filters:
+        if name not in metric.filters:
             raise MetricError(f"metric {metric.name!r} cannot be filtered by {name}")
 
 
@@ -58,8 +58,9 @@ def _labelled(metrics: list[Metric], scope: Scope, columns) -> dict[str, object]
 def _finish(metric: Metric, row: dict[str, object]) -> MetricValue:
     prefix = f"{metric.name}__"
     measures = {k[len(prefix) :]: _number(v) for k, v in row.items() if k.startswith(prefix)}
-    n = measures.get(metric.count_measure) if metric.count_measure else None
-    return MetricValue(metric.name, metric.finish(measures), None if n is None else int(n))
+    # SUM over no rows is NULL in SQL; a count of nothing is 0
+    n = int(measures.get(metric.count_measure) or 0) if metric.count_measure else None
+    return MetricValue(metric.name, metric.finish(measures), n)
 
 
 def compute(conn: Connection, names: Iterable[str], scope: Scope) -> dict[str, MetricValue]:

@@ -14,7 +14,7 @@ from typing import Literal
 from sqlalchemy import ColumnElement
 
 from deskmetrics.errors import MetricError
-from deskmetrics.metrics.scope import FILTERS, Scope
+from deskmetrics.metrics.scope import DASHBOARD_FILTERS, FILTERS, Scope
 
 Unit = Literal["tickets", "hours", "percent", "responses", "count"]
 Frame = Literal["tickets", "surveys"]
@@ -50,7 +50,7 @@ class Metric:
     frame: Frame
     measures: MeasureBuilder
     finish: Finisher
-    filters: tuple[str, ...] = FILTERS
+    filters: tuple[str, ...] = DASHBOARD_FILTERS
     tab: str = "dashboard"
     higher_is_better: bool | None = None
     count_measure: str | None = None  # the measure that is this metric's n

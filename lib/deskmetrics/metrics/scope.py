@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from deskmetrics.config import Settings
 from deskmetrics.errors import MetricError
 
-FILTERS = ("client", "board", "category")
+FILTERS = ("client", "board", "category", "owner", "team", "channel")
+DASHBOARD_FILTERS = ("client", "board", "category")
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,9 @@ class Scope:
     client: str | None = None
     board: str | None = None
     category: str | None = None
+    owner: str | None = None  # technician id: the ticket's owner, or a survey's technician
+    team: str | None = None  # the owner's team
+    channel: str | None = None
     date_from: date | None = None
     date_to: date | None = None
 
@@ -35,6 +39,9 @@ class Scope:
         client: str | None = None,
         board: str | None = None,
         category: str | None = None,
+        owner: str | None = None,
+        team: str | None = None,
+        channel: str | None = None,
     ) -> Scope:
         """Whole local days [from 00:00, to + 1 day 00:00) in the settings' time zone."""
         first, last = _as_date(date_from, "from"), _as_date(date_to, "to")
@@ -44,13 +51,30 @@ class Scope:
         start = datetime.combine(first, time(), zone).astimezone(UTC)
         end = datetime.combine(last + timedelta(days=1), time(), zone).astimezone(UTC)
         at = end if as_of is None else _as_instant(as_of, settings)
-        return cls(start, end, at, client or None, board or None, category or None, first, last)
+        return cls(
+            start,
+            end,
+            at,
+            client=client or None,
+            board=board or None,
+            category=category or None,
+            owner=owner or None,
+            team=team or None,
+            channel=channel or None,
+            date_from=first,
+            date_to=last,
+        )
 
     def with_filters(self, **filters: str | None) -> Scope:
         unknown = set(filters) - set(FILTERS)
         if unknown:
             raise MetricError(f"unknown filter {sorted(unknown)}; use {', '.join(FILTERS)}")
         return replace(self, **{k: (v or None) for k, v in filters.items()})
+
+    @property
+    def filters(self) -> dict[str, str]:
+        """The dimension filters in force (name -> value)."""
+        return {k: getattr(self, k) for k in FILTERS if getattr(self, k)}
 
     def previous(self) -> Scope:
         """The period of the same length just before this one (for deltas)."""

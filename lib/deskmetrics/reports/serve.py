@@ -19,7 +19,6 @@ def voila_command(port: int, host: str = "127.0.0.1") -> list[str]:
         f"--port={port}",
         f"--Voila.ip={host}",
         "--no-browser",
-        "--VoilaConfiguration.file_allowlist=[]",  # the app serves no raw files
         "--MappingKernelManager.cull_idle_timeout=900",
         "--VoilaExecutor.timeout=120",
     ]

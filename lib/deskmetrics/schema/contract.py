@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["text", "instant", "int", "float", "bool", "priority", "scale"]
+Kind = Literal["text", "instant", "int", "float", "bool", "priority", "scale", "event_kind"]
+EVENT_KINDS = ("customer_message", "agent_reply", "internal_note")
 
 SURVEY_SCALES: dict[str, tuple[float, ...] | tuple[float, float]] = {
     "smileback": (-1, 0, 1),
@@ -83,6 +84,11 @@ CONTRACTS: dict[str, FileContract] = {
         FileContract(
             "status_changes",
             required={"ticket_id": "text", "changed_at": "instant", "status": "text"},
+            optional={"tech_id": "text"},
+        ),
+        FileContract(
+            "ticket_events",
+            required={"ticket_id": "text", "at": "instant", "kind": "event_kind"},
             optional={"tech_id": "text"},
         ),
         FileContract(

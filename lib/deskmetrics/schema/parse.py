@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from deskmetrics.errors import InputError
-from deskmetrics.schema.contract import SURVEY_SCALES, FileContract
+from deskmetrics.schema.contract import EVENT_KINDS, SURVEY_SCALES, FileContract
 
 # an offset only counts after a time of day, so a bare date such as 2024-12-03 stays local
 _HAS_OFFSET = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$", re.I)
@@ -139,6 +139,16 @@ def _scale(text, missing, zone, path, raw, column) -> pd.Series:
     return lowered.astype(object)
 
 
+def _event_kind(text, missing, zone, path, raw, column) -> pd.Series:
+    lowered = text.str.lower()
+    bad = ~missing & ~lowered.isin(list(EVENT_KINDS))
+    if bad.any():
+        raise _cell_error(
+            path, raw, bad, column, f"is not an event kind ({', '.join(EVENT_KINDS)})"
+        )
+    return lowered.astype(object)
+
+
 def _check_ratings(frame: pd.DataFrame, path: Path, raw: pd.DataFrame) -> None:
     allowed = frame["scale"].map(SURVEY_SCALES)
     ok = [r in a for r, a in zip(frame["rating"].astype(float), allowed, strict=True)]
@@ -157,4 +167,5 @@ _PARSERS = {
     "priority": _priority,
     "bool": _bool,
     "scale": _scale,
+    "event_kind": _event_kind,
 }

@@ -93,6 +93,29 @@ tickets = Table(
     Column("reopen_count", Integer),
     Column("negative_duration", Boolean),
     Column("close_time_missing", Boolean),  # resolved/closed status but no resolved/closed time
+    Column("response_due_soon_at", DateTime),
+    Column("resolution_due_soon_at", DateTime),
+    # activity facts (deskmetrics.warehouse.activity)
+    Column("time_entry_count", Integer),
+    Column("time_entry_techs", Integer),
+    Column("hours_logged", Float),
+    Column("billable_hours", Float),
+    Column("escalated", Boolean),
+    Column("escalated_at", DateTime),
+    Column("escalation_business_s", Float),
+    Column("transferred", Boolean),
+    Column("vendor_escalated", Boolean),
+    Column("reopened_within_window", Boolean),
+    Column("agent_replies", Integer),
+    Column("customer_followups", Integer),
+    Column("next_response_count", Integer),
+    Column("next_response_late", Integer),
+    Column("next_response_business_s", Float),
+    Column("fcr_eligible", Boolean),
+    Column("fcr_time_entry", Boolean),
+    Column("fcr_one_touch", Boolean),
+    Column("fcr_1_business_hour", Boolean),
+    Column("fcr_no_customer_followup", Boolean),
 )
 
 TICKET_FACT_COLUMNS: tuple[str, ...] = tuple(
@@ -129,6 +152,15 @@ status_changes = Table(
     Column("ticket_id", String, primary_key=True),
     Column("changed_at", DateTime, primary_key=True),
     Column("status", String, primary_key=True),
+    Column("tech_id", String),
+)
+
+ticket_events = Table(
+    "ticket_events",
+    metadata,
+    Column("ticket_id", String, primary_key=True),
+    Column("at", DateTime, primary_key=True, quote=True),  # "at" is reserved in DuckDB
+    Column("kind", String, primary_key=True),  # customer_message / agent_reply / internal_note
     Column("tech_id", String),
 )
 
@@ -177,4 +209,13 @@ warehouse_meta = Table(
     Column("value", Text),
 )
 
-CANONICAL_TABLES = (clients, contacts, technicians, tickets, status_changes, time_entries, surveys)
+CANONICAL_TABLES = (
+    clients,
+    contacts,
+    technicians,
+    tickets,
+    status_changes,
+    ticket_events,
+    time_entries,
+    surveys,
+)

@@ -13,8 +13,17 @@ import pandas as pd
 from sqlalchemy import Connection, bindparam, select, update
 
 from deskmetrics.config import Settings
-from deskmetrics.schema.tables import TICKET_FACT_COLUMNS, status_changes, tickets, warehouse_meta
+from deskmetrics.schema.tables import (
+    TICKET_FACT_COLUMNS,
+    status_changes,
+    technicians,
+    ticket_events,
+    tickets,
+    time_entries,
+    warehouse_meta,
+)
 from deskmetrics.sla import compute_ticket_facts
+from deskmetrics.warehouse.activity import compute_activity_facts
 from deskmetrics.warehouse.frames import (
     datetime_columns,
     duck,
@@ -30,6 +39,7 @@ from deskmetrics.warehouse.load import upsert
 log = logging.getLogger(__name__)
 
 FINGERPRINT_KEY = "facts_fingerprint"
+FACTS_VERSION = "2"  # bump when the facts or their columns change: warehouses then recompute
 _TICKET_INPUTS = [
     "ticket_id",
     "created_at",
@@ -41,8 +51,33 @@ _TICKET_INPUTS = [
     "updated_at",
     "response_due_at",
     "resolution_due_at",
+    "owner_tech_id",
+    "channel",
+    "board",
 ]
 _TERMINAL = {"resolved", "closed"}
+ACTIVITY_COLUMNS = (
+    "time_entry_count",
+    "time_entry_techs",
+    "hours_logged",
+    "billable_hours",
+    "escalated",
+    "escalated_at",
+    "escalation_business_s",
+    "transferred",
+    "vendor_escalated",
+    "reopened_within_window",
+    "agent_replies",
+    "customer_followups",
+    "next_response_count",
+    "next_response_late",
+    "next_response_business_s",
+    "fcr_eligible",
+    "fcr_time_entry",
+    "fcr_one_touch",
+    "fcr_1_business_hour",
+    "fcr_no_customer_followup",
+)
 
 
 def facts_fingerprint(conn: Connection) -> str | None:
@@ -53,8 +88,12 @@ def facts_fingerprint(conn: Connection) -> str | None:
     return rows[0][0] if rows else None
 
 
+def expected_fingerprint(settings: Settings) -> str:
+    return f"{FACTS_VERSION}:{settings.fingerprint()}"
+
+
 def facts_are_current(conn: Connection, settings: Settings) -> bool:
-    return facts_fingerprint(conn) == settings.fingerprint()
+    return facts_fingerprint(conn) == expected_fingerprint(settings)
 
 
 def map_statuses(statuses: pd.Series, settings: Settings) -> pd.Series:
@@ -82,6 +121,16 @@ def refresh_facts(conn: Connection, settings: Settings, ticket_ids: pd.Series | 
         due_soon_pct=settings.sla.due_soon_pct,
     )
     facts["status_category"] = ticket_rows["category_status"].to_numpy()
+    activity = compute_activity_facts(
+        ticket_rows.assign(
+            ended_at=ended, resolution_business_s=facts["resolution_business_s"].to_numpy()
+        ),
+        change_rows,
+        *_read_activity_inputs(conn, ticket_rows["ticket_id"]),
+        settings,
+    )
+    for column in ACTIVITY_COLUMNS:
+        facts[column] = activity[column].to_numpy()
     facts["ended_at"] = ended.to_numpy()
     facts["close_time_missing"] = (
         ticket_rows["category_status"].isin(_TERMINAL)
@@ -96,7 +145,7 @@ def refresh_facts(conn: Connection, settings: Settings, ticket_ids: pd.Series | 
 
 
 def _read_inputs(conn: Connection, ticket_ids: pd.Series | None):
-    change_cols = ["ticket_id", "changed_at", "status"]
+    change_cols = ["ticket_id", "changed_at", "status", "tech_id"]
     if ticket_ids is not None and is_duckdb(conn):
         staged = register(conn, pd.DataFrame({"ticket_id": ticket_ids.astype(str).unique()}))
         try:
@@ -114,6 +163,17 @@ def _read_inputs(conn: Connection, ticket_ids: pd.Series | None):
         ticket_rows = ticket_rows[ticket_rows["ticket_id"].isin(wanted)].reset_index(drop=True)
         change_rows = change_rows[change_rows["ticket_id"].isin(wanted)].reset_index(drop=True)
     return ticket_rows, change_rows
+
+
+def _read_activity_inputs(conn: Connection, ticket_ids: pd.Series):
+    """Time entries, conversation events and technician tiers of the given tickets."""
+    entries = read_table(conn, time_entries, ["ticket_id", "tech_id", "hours", "billable"])
+    events = read_table(conn, ticket_events, ["ticket_id", "at", "kind", "tech_id"])
+    techs = read_table(conn, technicians, ["tech_id", "tier"])
+    wanted = set(ticket_ids)
+    entries = entries[entries["ticket_id"].isin(wanted)].reset_index(drop=True)
+    events = events[events["ticket_id"].isin(wanted)].reset_index(drop=True)
+    return entries, events, techs
 
 
 def _ended_at(ticket_rows: pd.DataFrame, change_rows: pd.DataFrame) -> pd.Series:
@@ -174,7 +234,7 @@ def _store_fingerprint(conn: Connection, settings: Settings) -> None:
     upsert(
         conn,
         warehouse_meta,
-        pd.DataFrame({"key": [FINGERPRINT_KEY], "value": [settings.fingerprint()]}),
+        pd.DataFrame({"key": [FINGERPRINT_KEY], "value": [expected_fingerprint(settings)]}),
     )
 
 

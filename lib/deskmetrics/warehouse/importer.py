@@ -95,7 +95,9 @@ def import_csv_dir(
 
 
 def _touched_tickets(frames: dict[str, pd.DataFrame]) -> pd.Series | None:
-    ids = [frames[n]["ticket_id"] for n in ("tickets", "status_changes") if n in frames]
+    # facts depend on the ticket, its history, its conversation and its time
+    sources = ("tickets", "status_changes", "ticket_events", "time_entries")
+    ids = [frames[n]["ticket_id"] for n in sources if n in frames]
     return pd.concat(ids, ignore_index=True).dropna().drop_duplicates() if ids else None
 
 

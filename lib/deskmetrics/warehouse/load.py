@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 import pandas as pd
-from sqlalchemy import Connection, Table, inspect
+from sqlalchemy import Connection, Table, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from deskmetrics.schema.tables import metadata
@@ -35,8 +35,22 @@ def create_schema(warehouse: Warehouse) -> None:
 
 
 def ensure_schema(conn: Connection) -> None:
-    if not inspect(conn).has_table("tickets"):
-        metadata.create_all(conn)
+    """Create missing tables and add columns a newer release introduced (never drops)."""
+    inspector = inspect(conn)
+    existing = set(inspector.get_table_names())
+    metadata.create_all(conn, tables=[t for t in metadata.sorted_tables if t.name not in existing])
+    for table in metadata.sorted_tables:
+        if table.name not in existing:
+            continue
+        # a zero-row SELECT, not inspector.get_columns: duckdb-engine's reflection is broken
+        present = set(conn.execute(text(f'SELECT * FROM "{table.name}" LIMIT 0')).keys())
+        for column in table.columns:
+            if column.name not in present:
+                kind = column.type.compile(dialect=conn.dialect)
+                log.info("adding column %s.%s", table.name, column.name)
+                conn.exec_driver_sql(
+                    f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'
+                )
 
 
 def upsert(conn: Connection, table: Table, frame: pd.DataFrame) -> int:

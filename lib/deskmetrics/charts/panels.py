@@ -1,0 +1,90 @@
+"""Figures for registry panels, drawn from a panel's tidy frame and its Chart spec.
+
+As for the Dashboard, each chart has a data part (``panel_chart_data``) that a widget already
+on screen can take without being rebuilt, and a figure part for first draw and static reports.
+Every trace also carries the frame's row numbers, so a click maps back to the row for drill-down.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from deskmetrics.charts.dashboard import ChartData
+from deskmetrics.charts.theme import COLORS, styled
+
+PALETTE = [
+    COLORS["primary"],
+    COLORS["secondary"],
+    COLORS["good"],
+    COLORS["bad"],
+    COLORS["muted"],
+    "#7c3aed",
+    "#0891b2",
+]
+
+
+def _rows(frame: pd.DataFrame, chart) -> pd.DataFrame:
+    if chart.kind != "hbar":
+        return frame
+    value = chart.y[0]
+    data = frame[pd.to_numeric(frame[value], errors="coerce").fillna(0) > 0]
+    return data.sort_values(value, ascending=False, kind="stable").head(chart.top)
+
+
+def panel_chart_data(frame: pd.DataFrame, chart, title: str) -> ChartData:
+    rows = _rows(frame, chart)
+    labels = [_label(v) for v in rows[chart.x]] if chart.x in rows else []
+    traces = []
+    for field in chart.y:
+        values = [None if pd.isna(v) else float(v) for v in rows[field]] if field in rows else []
+        if chart.kind == "hbar":
+            traces.append({"x": values, "y": labels, "customdata": list(rows.index)})
+        else:
+            traces.append({"x": labels, "y": values, "customdata": list(rows.index)})
+    return ChartData(title, traces)
+
+
+def panel_figure(frame: pd.DataFrame, chart, title: str) -> go.Figure:
+    data = panel_chart_data(frame, chart, title)
+    fig = go.Figure()
+    for i, (field, values) in enumerate(zip(chart.y, data.traces, strict=True)):
+        colour = PALETTE[i % len(PALETTE)]
+        name = chart.name_of(field)
+        if chart.kind == "hbar":
+            fig.add_bar(orientation="h", name=name, marker_color=colour, **values)
+        elif chart.kind == "line" or (chart.kind == "bar_line" and i == 1):
+            fig.add_scatter(
+                mode="lines+markers",
+                name=name,
+                line={"color": colour, "width": 3},
+                yaxis="y2" if chart.kind == "bar_line" else "y",
+                **values,
+            )
+        else:
+            fig.add_bar(name=name, marker_color=colour, **values)
+    if chart.kind == "hbar":
+        fig.update_yaxes(autorange="reversed")
+        fig.update_xaxes(title_text=chart.unit)
+    else:
+        fig.update_yaxes(title_text=chart.unit)
+    if chart.kind == "stacked":
+        fig.update_layout(barmode="stack")
+    if chart.kind == "bar_line":
+        fig.update_layout(
+            yaxis2={
+                "overlaying": "y",
+                "side": "right",
+                "showgrid": False,
+                "title": {"text": chart.name_of(chart.y[1])},
+            }
+        )
+    return styled(fig, title)
+
+
+def _label(value) -> str:
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "(none)"
+    return str(value)

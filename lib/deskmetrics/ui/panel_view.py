@@ -1,0 +1,137 @@
+"""One panel on screen: title, chart, table, CSV download and drill-down to tickets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html import escape
+from pathlib import Path
+
+import ipywidgets as w
+import pandas as pd
+import plotly.graph_objects as go
+from IPython.display import HTML
+
+from deskmetrics.charts.dashboard import apply
+from deskmetrics.charts.panels import panel_chart_data, panel_figure
+from deskmetrics.panels.model import Panel
+from deskmetrics.ui.tables import csv_text, download_link, frame_html
+
+Drill = Callable[[str, dict, str], pd.DataFrame]
+
+
+def _heading(panel: Panel) -> str:
+    return (
+        f'<h3 style="margin:14px 0 2px">{escape(panel.title)}</h3>'
+        f'<div class="dm-note" style="color:#6b7280;font-size:12px">'
+        f"{escape(panel.definition)} <i>Counted by: {escape(panel.attribution)}.</i></div>"
+    )
+
+
+def drill_options(panel: Panel, frame: pd.DataFrame) -> list[tuple[str, tuple[int, str]]]:
+    """(label, (row number, field)) for every non-zero count a reader can drill into."""
+    options = []
+    for index, row in frame.iterrows():
+        label = row[panel.chart.x]
+        label = label.strftime("%Y-%m-%d") if isinstance(label, pd.Timestamp) else label
+        for field in panel.drill_fields:
+            value = row.get(field)
+            if value is not None and not pd.isna(value) and value:
+                options.append((f"{label} · {field}: {value:,.0f}", (int(index), field)))
+    return options
+
+
+class PanelView:
+    """The interactive panel (JupyterLab, Voilà); ``update`` swaps in a new frame."""
+
+    def __init__(self, panel: Panel, frame: pd.DataFrame, drill: Drill) -> None:
+        self.panel, self.frame, self._drill = panel, frame, drill
+        chart = panel.chart
+        self.figure = (
+            go.FigureWidget(panel_figure(frame, chart, panel.title))
+            if chart.kind != "table"
+            else None
+        )
+        if self.figure is not None:
+            for trace in self.figure.data:
+                trace.on_click(self._on_click)
+        self.table = w.HTML(frame_html(frame))
+        self.download = w.HTML(download_link(frame, f"{panel.id}.csv"))
+        self.download.add_class("dm-download-box")
+        self.choice = w.Dropdown(options=[], layout=w.Layout(width="340px"))
+        self.choice.add_class("dm-drill-choice")
+        self.button = w.Button(description="List tickets", icon="list")
+        self.button.add_class("dm-drill-button")
+        self.button.on_click(lambda _b: self._show_choice())
+        self.tickets = w.HTML("")
+        self.tickets.add_class("dm-drill-result")
+        controls = [self.download]
+        if panel.drill is not None:
+            controls = [self.choice, self.button, self.download]
+        parts = [w.HTML(_heading(panel))]
+        if self.figure is not None:
+            parts.append(self.figure)
+        parts += [w.HBox(controls), self.table, self.tickets]
+        self.widget = w.VBox(parts)
+        self.widget.add_class("dm-panel")
+        self.widget.add_class(f"dm-panel-{panel.id}")
+        self._set_choices()
+
+    def update(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        if self.figure is not None:
+            apply(self.figure, panel_chart_data(frame, self.panel.chart, self.panel.title))
+        self.table.value = frame_html(frame)
+        self.download.value = download_link(frame, f"{self.panel.id}.csv")
+        self.tickets.value = ""
+        self._set_choices()
+
+    def _set_choices(self) -> None:
+        if self.panel.drill is not None:
+            self.choice.options = drill_options(self.panel, self.frame)
+
+    def _on_click(self, trace, points, _state) -> None:
+        if self.panel.drill is None or not points.point_inds:
+            return
+        row = trace.customdata[points.point_inds[0]]
+        field = next(
+            (f for f in self.panel.drill_fields if self.panel.chart.name_of(f) == trace.name),
+            self.panel.drill_fields[0],
+        )
+        self.show_tickets(int(row), field)
+
+    def _show_choice(self) -> None:
+        if self.choice.value is not None:
+            self.show_tickets(*self.choice.value)
+
+    def show_tickets(self, row_number: int, field: str) -> None:
+        row = self.frame.loc[row_number].to_dict()
+        tickets = self._drill(self.panel.id, row, field)
+        label = row[self.panel.chart.x]
+        head = (
+            f"<b>{len(tickets):,} tickets</b> behind {escape(field)} of "
+            f"{escape(str(label)[:10] if isinstance(label, pd.Timestamp) else str(label))}"
+        )
+        self.tickets.value = (
+            head
+            + frame_html(tickets, max_rows=50, links="link", css_class="dm-table dm-tickets")
+            + download_link(tickets, f"{self.panel.id}-tickets.csv")
+        )
+
+
+def static_panel(
+    panel: Panel, frame: pd.DataFrame, *, include_plotlyjs: bool, export_dir: Path | None
+) -> HTML:
+    """The panel as plain HTML for reports, with its CSV written beside the page."""
+    parts = [_heading(panel)]
+    if panel.chart.kind != "table":
+        fig = panel_figure(frame, panel.chart, panel.title)
+        parts.append(fig.to_html(full_html=False, include_plotlyjs=include_plotlyjs))
+    parts.append(frame_html(frame, max_rows=20))
+    if export_dir is not None:
+        export_dir.mkdir(parents=True, exist_ok=True)
+        (export_dir / f"{panel.id}.csv").write_text(csv_text(frame), encoding="utf-8")
+        parts.append(
+            f'<a class="dm-download" href="{escape(export_dir.name)}/{panel.id}.csv">'
+            "Download CSV</a>"
+        )
+    return HTML(f'<div class="dm-panel dm-panel-{panel.id}">' + "".join(parts) + "</div>")
