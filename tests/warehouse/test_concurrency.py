@@ -69,7 +69,7 @@ def test_imports_while_another_process_keeps_reading(tmp_path, small_msp, small_
     )
     time.sleep(1.5)  # let the reader start hammering the file
     with (small_msp / "tickets.csv").open("a") as fh:
-        fh.write("T9,2024-12-05T09:00:00,New,C1,Help Desk,Hardware,3,K1,,,,Keyboard\n")
+        fh.write("T9,2024-12-05T09:00:00,New,C1,,Help Desk,Hardware,3,K1,,,,Keyboard\n")
     for _ in range(5):
         assert main(args) == 0
     out, err = reader.communicate(timeout=60)

@@ -83,7 +83,7 @@ def test_bad_row_fails_with_exit_2_and_writes_nothing(
     before = _snapshot(warehouse_url)
     # a good new ticket and a survey with a broken timestamp in the same import
     with (small_msp / "tickets.csv").open("a") as fh:
-        fh.write("T9,2024-12-06T09:00:00,New,C1,Help Desk,Hardware,3,K1,,,,Keyboard\n")
+        fh.write("T9,2024-12-06T09:00:00,New,C1,,Help Desk,Hardware,3,K1,,,,Keyboard\n")
     with (small_msp / "surveys.csv").open("a") as fh:
         fh.write("S9,smileback,T9,C1,K1,06/12/2024 10:00,1,smileback,\n")
     capsys.readouterr()
@@ -137,7 +137,7 @@ def test_duplicate_ticket_ids_keep_last_and_show_in_health(
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
     with (small_msp / "tickets.csv").open("a") as fh:
         fh.write(
-            "T2,2024-12-02T09:00:00,Resolved,C1,Help Desk,Software,3,K1,"
+            "T2,2024-12-02T09:00:00,Resolved,C1,P1,Help Desk,Software,3,K1,"
             "2024-12-02T09:20:00,2024-12-02T13:00:00,,Outlook (again)\n"
         )
     assert (
