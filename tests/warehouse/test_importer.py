@@ -167,3 +167,23 @@ def test_duplicate_ticket_ids_keep_last_and_show_in_health(
         == 0
     )
     assert "duplicate ticket ids" in capsys.readouterr().out
+
+
+def test_ticket_events_load_and_bad_kind_is_refused(tmp_path, small_msp, small_config, capsys):
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    args = ["import-csv", str(small_msp), "--warehouse", url, "--config", str(small_config)]
+    assert main(args) == 0
+    with Warehouse(url).reading() as conn:
+        kinds = conn.execute(
+            text("SELECT kind, count(*) FROM ticket_events GROUP BY kind ORDER BY kind")
+        ).all()
+        replies = conn.execute(
+            text("SELECT agent_replies, next_response_count FROM tickets WHERE ticket_id = 'T8'")
+        ).one()
+    assert kinds == [("agent_reply", 3), ("customer_message", 3), ("internal_note", 1)]
+    assert tuple(replies) == (2, 1)  # the second exchange is a next response
+    with (small_msp / "ticket_events.csv").open("a") as fh:
+        fh.write("T8,2024-12-05T17:00:00,phone_call,K1\n")
+    capsys.readouterr()
+    assert main(args) == 2
+    assert "column 'kind': 'phone_call' is not an event kind" in capsys.readouterr().err

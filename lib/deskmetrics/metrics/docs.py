@@ -32,6 +32,31 @@ def render_definitions() -> str:
                 f"- Period attribution: {m.attribution}\n"
                 f"- Filters: {', '.join(m.filters) or 'none'} (and the date range)\n"
             )
+    parts.append(_panels_section())
+    return "".join(parts)
+
+
+def _panels_section() -> str:
+    from deskmetrics.panels.model import TABS, panels_for
+
+    parts = []
+    for tab in TABS.values():
+        if tab.id == "dashboard":
+            continue
+        panels = panels_for(tab.id)
+        if not panels:
+            continue
+        parts.append(
+            f"\n## {tab.title} tab\n\nFilters: date range, "
+            f"{', '.join(tab.filters)}. Each panel has a chart, a table, a CSV download "
+            "and, for counts, a drill-down to the tickets behind them.\n"
+        )
+        for p in panels:
+            parts.append(
+                f"\n### {p.title} (`{p.id}`)\n\n{p.definition}\n\n"
+                f"- Period attribution: {p.attribution}\n"
+                f"- Drill-down: {', '.join(p.drill_fields) or 'none'}\n"
+            )
     return "".join(parts)
 
 

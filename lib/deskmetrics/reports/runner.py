@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 REPORTS_DIR = PROJECT_ROOT / "reports"
-TABS = ("dashboard",)
+TABS = ("dashboard", "service_quality", "help_desk", "customer_experience")
 
 
 def render_tab(
@@ -32,6 +32,9 @@ def render_tab(
     output_dir.mkdir(parents=True, exist_ok=True)
     params = {k: v for k, v in (parameters or {}).items() if v not in (None, "")}
     params["static"] = True
+    if tab != "dashboard":
+        # each panel's CSV lands in <tab>_files/ beside the HTML, which links to it
+        params["export_dir"] = str((output_dir / f"{tab}_files").resolve())
     executed = output_dir / f"{tab}.ipynb"
     pm.execute_notebook(
         str(NOTEBOOKS_DIR / f"{tab}.ipynb"),
@@ -69,4 +72,5 @@ def render_tabs(
     date_to: str | None = None,
 ) -> list[Path]:
     params = {"warehouse": warehouse, "config": config, "date_from": date_from, "date_to": date_to}
-    return [render_tab(tab, output_dir, parameters=params) for tab in TABS]
+    available = [t for t in TABS if (NOTEBOOKS_DIR / f"{t}.ipynb").exists()]
+    return [render_tab(tab, output_dir, parameters=params) for tab in available]

@@ -122,6 +122,7 @@ LOAD_ORDER = (
     "technicians",
     "tickets",
     "status_changes",
+    "ticket_events",
     "time_entries",
     "surveys",
 )

@@ -23,6 +23,7 @@ from deskmetrics.charts.dashboard import (
 from deskmetrics.metrics.dashboard import DASHBOARD_KPIS
 from deskmetrics.metrics.registry import get
 from deskmetrics.session import Session
+from deskmetrics.ui.nav import nav_html
 from deskmetrics.ui.query import query_overrides
 from deskmetrics.ui.tiles import health_panel, kpi_row, kpi_tile
 
@@ -101,6 +102,17 @@ class DashboardTab:
         return self.session.dashboard_bundle(self.scope())
 
     # -- visuals --------------------------------------------------------------------------
+    def header(self):
+        """Links to every tab, carrying the current filters."""
+        html = nav_html("dashboard", self._filter_query(), static=self.static)
+        if self.static:
+            return HTML(html)
+        self._nav = getattr(self, "_nav", None) or w.HTML(html)
+        return self._nav
+
+    def _filter_query(self) -> dict:
+        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.state.items()}
+
     def filters(self):
         if self.static:
             s = self.state
@@ -230,6 +242,8 @@ class DashboardTab:
         self._bundle = self._compute()
         if self.static:
             return
+        if getattr(self, "_nav", None) is not None:
+            self._nav.value = nav_html("dashboard", self._filter_query())
         self._tiles.value = self._tiles_html()
         self._health.value = health_panel(self._bundle["dashboard"]["confidence"])
         self._refresh_figures()
