@@ -28,7 +28,7 @@ def _rows(frame: pd.DataFrame, chart) -> pd.DataFrame:
     if chart.kind != "hbar":
         return frame
     value = chart.y[0]
-    data = frame[pd.to_numeric(frame[value], errors="coerce").fillna(0) > 0]
+    data = frame[pd.to_numeric(frame[value], errors="coerce").notna()]
     return data.sort_values(value, ascending=False, kind="stable").head(chart.top)
 
 

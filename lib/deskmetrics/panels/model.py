@@ -88,6 +88,9 @@ class Panel:
     chart: Chart
     drill: Drill | None = None
     drill_fields: tuple[str, ...] = field(default=())  # count fields a reader can drill into
+    # "surveys": the drill condition already applies the scope through the responses (whose
+    # technician may differ from the ticket's owner), so only the shared exclusions are added
+    population: Literal["tickets", "surveys"] = "tickets"
 
 
 PANELS: dict[str, Panel] = {}

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, or_, select
 
 from deskmetrics.config import Settings
 from deskmetrics.errors import MetricError
@@ -74,12 +74,17 @@ def drill_tickets(
                 technicians, technicians.c.tech_id == t.owner_tech_id
             )
         )
-        .where(and_(ctx.where, condition))
+        .where(and_(ctx.where if panel.population == "tickets" else _not_cancelled(), condition))
         .order_by(t.created_at, t.ticket_id)
         .limit(limit)
     )
     frame = ctx.frame(query)
     return _drill_frame(frame, scope, settings)
+
+
+def _not_cancelled():
+    category = tickets.c.status_category
+    return or_(category.is_(None), category != "cancelled")
 
 
 def _drill_frame(frame: pd.DataFrame, scope: Scope, settings: Settings) -> pd.DataFrame:
