@@ -84,12 +84,13 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--changes", type=int, default=12)
     parser.add_argument("--warehouse", help="an existing warehouse URL to reuse")
+    parser.add_argument("--tabs", nargs="+", default=list(TABS), choices=TABS)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.warehouse or f"duckdb:///{Path(tmp) / 'bench.duckdb'}"
         if not args.warehouse:
             build(url, args.tickets)
-        results = {tab: run(KERNEL, url, tab, str(args.changes)) for tab in TABS}
+        results = {tab: run(KERNEL, url, tab, str(args.changes)) for tab in args.tabs}
     print("| tab | full refresh p50 (ms) | p95 (ms) | slowest panel p50 (ms) |")
     print("|---|---|---|---|")
     for tab, r in results.items():

@@ -105,6 +105,7 @@ def apply(widget: go.FigureWidget, data: ChartData) -> None:
             trace.y = values["y"]
             if "customdata" in values:
                 trace.customdata = values["customdata"]
-        widget.layout.title.text = data.title
+        if data.title:
+            widget.layout.title.text = data.title
         if data.xaxis:
             widget.layout.xaxis.update(data.xaxis)

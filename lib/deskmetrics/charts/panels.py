@@ -32,7 +32,8 @@ def _rows(frame: pd.DataFrame, chart) -> pd.DataFrame:
     return data.sort_values(value, ascending=False, kind="stable").head(chart.top)
 
 
-def panel_chart_data(frame: pd.DataFrame, chart, title: str) -> ChartData:
+def panel_chart_data(frame: pd.DataFrame, chart) -> ChartData:
+    """Trace data only; the panel's heading carries the title."""
     rows = _rows(frame, chart)
     labels = [_label(v) for v in rows[chart.x]] if chart.x in rows else []
     traces = []
@@ -42,11 +43,11 @@ def panel_chart_data(frame: pd.DataFrame, chart, title: str) -> ChartData:
             traces.append({"x": values, "y": labels, "customdata": list(rows.index)})
         else:
             traces.append({"x": labels, "y": values, "customdata": list(rows.index)})
-    return ChartData(title, traces)
+    return ChartData("", traces)
 
 
-def panel_figure(frame: pd.DataFrame, chart, title: str) -> go.Figure:
-    data = panel_chart_data(frame, chart, title)
+def panel_figure(frame: pd.DataFrame, chart) -> go.Figure:
+    data = panel_chart_data(frame, chart)
     fig = go.Figure()
     for i, (field, values) in enumerate(zip(chart.y, data.traces, strict=True)):
         colour = PALETTE[i % len(PALETTE)]
@@ -58,7 +59,7 @@ def panel_figure(frame: pd.DataFrame, chart, title: str) -> go.Figure:
                 mode="lines+markers",
                 name=name,
                 line={"color": colour, "width": 3},
-                yaxis="y2" if chart.kind == "bar_line" else "y",
+                yaxis="y2" if chart.kind == "bar_line" and chart.secondary_y else "y",
                 **values,
             )
         else:
@@ -70,7 +71,7 @@ def panel_figure(frame: pd.DataFrame, chart, title: str) -> go.Figure:
         fig.update_yaxes(title_text=chart.unit)
     if chart.kind == "stacked":
         fig.update_layout(barmode="stack")
-    if chart.kind == "bar_line":
+    if chart.kind == "bar_line" and chart.secondary_y:
         fig.update_layout(
             yaxis2={
                 "overlaying": "y",
@@ -79,7 +80,13 @@ def panel_figure(frame: pd.DataFrame, chart, title: str) -> go.Figure:
                 "title": {"text": chart.name_of(chart.y[1])},
             }
         )
-    return styled(fig, title)
+    if chart.kind != "hbar":
+        fig.update_xaxes(type="category")  # buckets and labels, never a continuous time axis
+    fig = styled(fig, "")
+    rows = len(data.traces[0]["x"]) if data.traces else 0
+    height = 110 + 30 * rows if chart.kind == "hbar" else 300
+    fig.update_layout(margin={"t": 20}, height=max(200, min(520, height)))
+    return fig
 
 
 def _label(value) -> str:

@@ -27,6 +27,7 @@ class Chart:
     names: tuple[str, ...] = ()  # legend names, one per y field
     unit: str = ""
     top: int = 15  # hbar: largest rows only
+    secondary_y: bool = True  # bar_line: the line on its own axis (off when units match)
 
     def name_of(self, fieldname: str) -> str:
         return dict(zip(self.y, self.names, strict=False)).get(

@@ -43,7 +43,14 @@ register(
         "closed (resolved, else closed) per period as a line. Cancelled tickets count nowhere.",
         attribution="created_at for created; resolved_at (else closed_at) for closed",
         query=_created_closed,
-        chart=Chart("bar_line", "bucket", ("created", "closed"), ("Created", "Closed"), "tickets"),
+        chart=Chart(
+            "bar_line",
+            "bucket",
+            ("created", "closed"),
+            ("Created", "Closed"),
+            "tickets",
+            secondary_y=False,
+        ),
         drill=_drill_created_closed,
         drill_fields=("created", "closed"),
     )

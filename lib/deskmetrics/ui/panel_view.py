@@ -46,11 +46,7 @@ class PanelView:
     def __init__(self, panel: Panel, frame: pd.DataFrame, drill: Drill) -> None:
         self.panel, self.frame, self._drill = panel, frame, drill
         chart = panel.chart
-        self.figure = (
-            go.FigureWidget(panel_figure(frame, chart, panel.title))
-            if chart.kind != "table"
-            else None
-        )
+        self.figure = go.FigureWidget(panel_figure(frame, chart)) if chart.kind != "table" else None
         if self.figure is not None:
             for trace in self.figure.data:
                 trace.on_click(self._on_click)
@@ -79,7 +75,7 @@ class PanelView:
     def update(self, frame: pd.DataFrame) -> None:
         self.frame = frame
         if self.figure is not None:
-            apply(self.figure, panel_chart_data(frame, self.panel.chart, self.panel.title))
+            apply(self.figure, panel_chart_data(frame, self.panel.chart))
         self.table.value = frame_html(frame)
         self.download.value = download_link(frame, f"{self.panel.id}.csv")
         self.tickets.value = ""
@@ -124,7 +120,7 @@ def static_panel(
     """The panel as plain HTML for reports, with its CSV written beside the page."""
     parts = [_heading(panel)]
     if panel.chart.kind != "table":
-        fig = panel_figure(frame, panel.chart, panel.title)
+        fig = panel_figure(frame, panel.chart)
         parts.append(fig.to_html(full_html=False, include_plotlyjs=include_plotlyjs))
     parts.append(frame_html(frame, max_rows=20))
     if export_dir is not None:
