@@ -16,6 +16,7 @@ PERIOD = ("2024-12-02", "2024-12-06")
 # tab -> (panel to watch, filter, value to pick (option label), drill row label, drill field)
 CASES = {
     "service_quality": ("tickets_created_by_category", "board", "Tier 2", "Network", "tickets"),
+    "help_desk": ("workload_by_team", "board", "Help Desk", "Escalations", "open"),
     "customer_experience": ("csat_distribution", "client", "Acme Dental", "satisfied", "responses"),
 }
 

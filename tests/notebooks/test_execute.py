@@ -74,3 +74,38 @@ def test_nbval_runs_every_notebook(notebook_warehouse, tmp_path):
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert " passed" in proc.stdout and "failed" not in proc.stdout
+
+
+@pytest.mark.parametrize("tab", ["service_quality", "help_desk", "customer_experience"])
+def test_papermill_renders_each_tab_with_csv_files_beside_the_html(
+    notebook_warehouse, tmp_path, tab
+):
+    from deskmetrics.panels import panels_for
+
+    url, config = notebook_warehouse
+    html = render_tab(
+        tab,
+        tmp_path,
+        parameters={
+            "warehouse": url,
+            "config": config,
+            "date_from": "2024-12-02",
+            "date_to": "2024-12-06",
+        },
+    )
+    executed = nbformat.read(tmp_path / f"{tab}.ipynb", as_version=4)
+    errors = [
+        o
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
+    assert not errors
+    page = html.read_text()
+    for panel in panels_for(tab):
+        assert f'class="dm-panel dm-panel-{panel.id}"' in page, panel.id
+        csv = tmp_path / f"{tab}_files" / f"{panel.id}.csv"
+        assert csv.exists(), panel.id
+        assert f'href="{tab}_files/{panel.id}.csv"' in page
+    assert 'class="dm-nav"' in page and 'href="dashboard.html"' in page
