@@ -109,32 +109,42 @@ def _missing(value) -> bool:
 
 
 # -- status at as-of ---------------------------------------------------------------------------
-def status_at(ctx: PanelContext, instant: datetime | None = None) -> ColumnElement:
-    """The raw status of each ticket at the instant: its last status change at or before it,
-    else the ticket's stored (current) status."""
-    at = instant or ctx.bounds[2]
-    sc = status_changes.c
-    latest = (
-        select(sc.status)
-        .where(sc.ticket_id == tickets.c.ticket_id, sc.changed_at <= at)
-        .order_by(sc.changed_at.desc(), sc.status.desc())
-        .limit(1)
-        .correlate(tickets)
-        .scalar_subquery()
-    )
-    return func.coalesce(latest, tickets.c.status)
-
-
 def waiting_at(ctx: PanelContext, instant: datetime | None = None) -> ColumnElement:
-    """The ticket's status at the instant maps to waiting_customer or waiting_vendor."""
+    """The ticket's raw status at the instant maps to waiting_customer or waiting_vendor.
+
+    The status at the instant is the stored (current) status unless the ticket changed status
+    after it; only those tickets look up their last change at or before the instant. Written as
+    uncorrelated IN-subqueries because a correlated "latest change" lookup made DuckDB join
+    every status change to every ticket (seconds at a million tickets).
+    """
+    at = instant or ctx.bounds[2]
     raw = {
         r[0]
-        for table in (status_changes, tickets)
-        for r in ctx.conn.execute(select(func.distinct(table.c.status))).all()
+        for r in ctx.conn.execute(select(func.distinct(tickets.c.status))).all()
         if r[0] is not None
-    }
+    } | set(ctx.settings.status_map)
     waiting = sorted(s for s in raw if ctx.settings.status_category(s) in WAITING)
-    return status_at(ctx, instant).in_(waiting) if waiting else false()
+    if not waiting:
+        return false()
+    sc = status_changes.c
+    changed_later = select(sc.ticket_id).where(sc.changed_at > at).distinct()
+    ranked = (
+        select(
+            sc.ticket_id,
+            sc.status,
+            func.row_number()
+            .over(partition_by=sc.ticket_id, order_by=(sc.changed_at.desc(), sc.status.desc()))
+            .label("rn"),
+        )
+        .where(sc.changed_at <= at, sc.ticket_id.in_(changed_later))
+        .subquery("status_then")
+    )
+    waiting_then = select(ranked.c.ticket_id).where(ranked.c.rn == 1, ranked.c.status.in_(waiting))
+    t = tickets.c
+    return case(
+        (t.ticket_id.in_(changed_later), t.ticket_id.in_(waiting_then)),
+        else_=t.status.in_(waiting),
+    )
 
 
 # -- SLA states of open tickets ------------------------------------------------------------------

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, false, select
+from sqlalchemy import and_, case, false, func, select
 
 from deskmetrics.panels.context import PanelContext, count_if
 from deskmetrics.panels.help_desk_base import (
@@ -36,39 +36,28 @@ def pending_next_responses(ctx: PanelContext) -> pd.DataFrame:
     waiting (status at as-of), as naive UTC instants. Small: pandas is fine."""
     t, e = ctx.t, ticket_events.c
     as_of = ctx.bounds[2]
-    events = ctx.frame(
-        select(
-            e.ticket_id,
-            e["at"].label("at"),
-            e.kind,
-            t.priority,
-            t.first_response_at,
-            waiting_at(ctx).label("waiting"),
-        )
-        .select_from(ticket_events.join(tickets, t.ticket_id == e.ticket_id))
-        .where(
-            ctx.where,
-            ctx.open_at(),
-            t.first_response_at <= as_of,
-            e["at"] <= as_of,
-            e.kind.in_(("customer_message", "agent_reply")),
-        )
-    )
     columns = ["ticket_id", "due_at", "due_soon_at", "waiting"]
-    if events.empty:
+    latest_event = ctx.conn.execute(select(func.max(e["at"]))).scalar()
+    if latest_event is None or latest_event <= as_of:
+        # live view: nothing happened after as-of, so the stored fact is the answer
+        first = ctx.frame(
+            select(
+                t.ticket_id,
+                t.awaiting_reply_since.label("message_at"),
+                t.priority,
+                case((waiting_at(ctx), 1), else_=0).label("waiting"),
+            ).where(
+                ctx.where,
+                ctx.open_at(),
+                t.first_response_at <= as_of,
+                t.awaiting_reply_since > t.first_response_at,
+            )
+        )
+    else:
+        first = _pending_at(ctx, as_of)
+    if first.empty:
         return pd.DataFrame(columns=columns)
-    events["at"] = pd.to_datetime(events["at"])
-    events["first_response_at"] = pd.to_datetime(events["first_response_at"])
-    replies = events[events["kind"] == "agent_reply"].groupby("ticket_id")["at"].max()
-    events["answered_until"] = events["ticket_id"].map(replies)
-    events["answered_until"] = events[["answered_until", "first_response_at"]].max(axis=1)
-    # the unanswered run starts at the first customer message after the last reply
-    waiting = events[
-        (events["kind"] == "customer_message") & (events["at"] > events["answered_until"])
-    ]
-    first = waiting.groupby("ticket_id", as_index=False).agg(
-        message_at=("at", "min"), priority=("priority", "first"), waiting=("waiting", "first")
-    )
+    first["message_at"] = pd.to_datetime(first["message_at"])
     hours_by_priority = ctx.settings.sla.next_response_hours
     first["target_s"] = [hours_by_priority.get(_int(p), np.nan) * 3600.0 for p in first["priority"]]
     first = first[first["target_s"].notna()].reset_index(drop=True)
@@ -87,6 +76,45 @@ def pending_next_responses(ctx: PanelContext) -> pd.DataFrame:
             "waiting": waiting_flags,
         }
     )
+
+
+def _pending_at(ctx: PanelContext, as_of) -> pd.DataFrame:
+    """First unanswered customer message per open ticket at a past instant: one pass over the
+    events of open tickets (tens of thousands at scale)."""
+    t, e = ctx.t, ticket_events.c
+    open_ids = select(t.ticket_id).where(ctx.where, ctx.open_at(), t.first_response_at <= as_of)
+    events = (
+        select(
+            e.ticket_id,
+            e["at"].label("at"),
+            e.kind,
+            func.max(case((e.kind == "agent_reply", e["at"])))
+            .over(partition_by=e.ticket_id)
+            .label("last_reply"),
+        )
+        .where(
+            e.ticket_id.in_(open_ids),
+            e["at"] <= as_of,
+            e.kind.in_(("customer_message", "agent_reply")),
+        )
+        .subquery("conversation")
+    )
+    answered_until = case(
+        (events.c.last_reply > t.first_response_at, events.c.last_reply),
+        else_=t.first_response_at,
+    )
+    first = ctx.frame(
+        select(
+            t.ticket_id,
+            func.min(events.c.at).label("message_at"),
+            func.max(t.priority).label("priority"),
+            func.max(case((waiting_at(ctx), 1), else_=0)).label("waiting"),
+        )
+        .select_from(events.join(tickets, t.ticket_id == events.c.ticket_id))
+        .where(events.c.kind == "customer_message", events.c.at > answered_until)
+        .group_by(t.ticket_id)
+    )
+    return first
 
 
 def _int(value):

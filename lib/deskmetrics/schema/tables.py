@@ -111,6 +111,7 @@ tickets = Table(
     Column("next_response_count", Integer),
     Column("next_response_late", Integer),
     Column("next_response_business_s", Float),
+    Column("awaiting_reply_since", DateTime),  # unanswered customer message, as of the load
     Column("fcr_eligible", Boolean),
     Column("fcr_time_entry", Boolean),
     Column("fcr_one_touch", Boolean),

@@ -193,6 +193,7 @@ class EventFacts:
     cycle_pos: np.ndarray  # one row per counted next-reply cycle
     cycle_start_ns: np.ndarray
     cycle_end_ns: np.ndarray
+    awaiting_since_ns: np.ndarray  # per ticket: start of an unanswered run after a reply, or NAT
 
 
 def event_facts(events: pd.DataFrame, ids: pd.Index, created_ns: np.ndarray) -> EventFacts:
@@ -222,10 +223,19 @@ def event_facts(events: pd.DataFrame, ids: pd.Index, created_ns: np.ndarray) -> 
     first_reply = np.zeros(len(pos), dtype=bool)
     first_reply[agent_rows[group_starts(pos[agent_rows])]] = True
     counted = np.flatnonzero(closes & ~first_reply)
+    # a ticket whose conversation ends on a customer run after some reply awaits a next reply
+    awaiting = np.full(n, NAT, dtype=np.int64)
+    if len(pos):
+        last = np.flatnonzero(np.r_[pos[1:] != pos[:-1], True])
+        replied = np.zeros(n, dtype=bool)
+        replied[pos[agent]] = True
+        open_run = last[customer[last] & replied[pos[last]]]
+        awaiting[pos[open_run]] = at[run_start[open_run]]
     return EventFacts(
         agent_replies=np.bincount(pos[agent], minlength=n),
         customer_followups=np.bincount(pos[followup], minlength=n),
         cycle_pos=pos[counted],
         cycle_start_ns=at[run_start[counted - 1]],
         cycle_end_ns=at[counted],
+        awaiting_since_ns=awaiting,
     )

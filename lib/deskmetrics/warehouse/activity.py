@@ -83,6 +83,7 @@ ACTIVITY_COLUMNS: tuple[str, ...] = (
     "next_response_count",
     "next_response_late",
     "next_response_business_s",
+    "awaiting_reply_since",
     "fcr_eligible",
     "fcr_time_entry",
     "fcr_one_touch",
@@ -184,6 +185,7 @@ def compute_activity_facts(
         "next_response_business_s": np.bincount(
             events.cycle_pos, weights=cycle_s, minlength=n
         ).astype(np.float64),
+        "awaiting_reply_since": _utc(events.awaiting_since_ns, index),
         "fcr_eligible": eligible,
         "fcr_time_entry": _fcr(
             (entries.count <= analysis.fcr_max_time_entries)

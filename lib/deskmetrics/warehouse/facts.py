@@ -39,7 +39,7 @@ from deskmetrics.warehouse.load import upsert
 log = logging.getLogger(__name__)
 
 FINGERPRINT_KEY = "facts_fingerprint"
-FACTS_VERSION = "2"  # bump when the facts or their columns change: warehouses then recompute
+FACTS_VERSION = "3"  # bump when the facts or their columns change: warehouses then recompute
 _TICKET_INPUTS = [
     "ticket_id",
     "created_at",
@@ -72,6 +72,7 @@ ACTIVITY_COLUMNS = (
     "next_response_count",
     "next_response_late",
     "next_response_business_s",
+    "awaiting_reply_since",
     "fcr_eligible",
     "fcr_time_entry",
     "fcr_one_touch",
