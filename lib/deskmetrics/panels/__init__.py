@@ -3,4 +3,13 @@ drill-down back to the tickets behind its counts."""
 
 from deskmetrics.panels.model import PANELS, TABS, Chart, Panel, get_panel, panels_for, register
 
+# Registered here, in tab order, so the registry's order never depends on which panel module
+# some caller happened to import first (the definitions page and the notebooks follow it).
+# isort: off
+from deskmetrics.panels import service_quality  # noqa: F401
+from deskmetrics.panels import service_quality_backlog  # noqa: F401
+from deskmetrics.panels import help_desk  # noqa: F401
+from deskmetrics.panels import customer_experience  # noqa: F401
+# isort: on
+
 __all__ = ["PANELS", "TABS", "Chart", "Panel", "get_panel", "panels_for", "register"]

@@ -109,13 +109,8 @@ def register(panel: Panel) -> Panel:
 
 
 def _load() -> None:
-    # imported for their register() side effects
-    from deskmetrics.panels import (  # noqa: F401
-        customer_experience,
-        help_desk,
-        service_quality,
-        service_quality_backlog,
-    )
+    # the package registers every panel module on import (see deskmetrics/panels/__init__.py)
+    import deskmetrics.panels  # noqa: F401
 
 
 def get_panel(panel_id: str) -> Panel:

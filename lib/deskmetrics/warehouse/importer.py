@@ -118,3 +118,38 @@ def _record_sync(conn, source: str, summary: ImportSummary) -> None:
     ]
     if rows:
         upsert(conn, t.sync_state, pd.DataFrame(rows))
+
+
+def import_export_dir(
+    warehouse: Warehouse,
+    directory: Path,
+    mapping_file: Path,
+    settings: Settings,
+    *,
+    progress: bool = False,
+) -> ImportSummary:
+    """Import a PSA's own CSV export through a mapping file (see parameters/mappings/)."""
+    import tempfile
+
+    from deskmetrics.schema.export_mapping import apply_mapping, load_mapping
+
+    mapping = load_mapping(mapping_file)
+    with tempfile.TemporaryDirectory(prefix="deskmetrics-export-") as tmp:
+        apply_mapping(Path(directory), mapping, Path(tmp))
+        try:
+            frames = read_csv_dir(Path(tmp), settings)
+        except InputError as exc:
+            raise _in_export_terms(exc, mapping) from None
+    return import_frames(warehouse, frames, settings, source=mapping.psa, progress=progress)
+
+
+def _in_export_terms(exc: InputError, mapping) -> InputError:
+    """Name the export's own file and column, so the user can find the cell."""
+    name = (exc.file or "").removesuffix(".csv")
+    spec = mapping.files.get(name)
+    if spec is None:
+        return exc
+    column = spec.columns.get(exc.column or "", exc.column)
+    detail = str(exc).split(": ", 1)[-1]
+    mapped = f" (mapped to {exc.column})" if exc.column else ""
+    return InputError(f"{detail}{mapped}", file=spec.file, row=exc.row, column=column)
