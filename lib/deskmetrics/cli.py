@@ -52,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import-csv", help="load canonical CSV files from a directory")
     _common(imp)
     imp.add_argument("directory", type=Path)
+    imp.add_argument(
+        "--mapping",
+        type=Path,
+        metavar="FILE",
+        help="map a PSA's own export (see parameters/mappings/*_export.yaml)",
+    )
 
     metrics = sub.add_parser("metrics", help="compute metrics or publish their definitions")
     msub = metrics.add_subparsers(dest="metrics_command", required=True)
@@ -67,6 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
     docs = msub.add_parser("docs", help="write the KPI definitions page (Markdown)")
     docs.add_argument("--output", type=Path, default=Path("docs/metrics.md"))
     msub.add_parser("list", help="list registered metrics")
+
+    sync = sub.add_parser("sync", help="pull tickets and surveys from configured sources")
+    _common(sync)
+    target = sync.add_mutually_exclusive_group(required=True)
+    target.add_argument("source", nargs="?", help="a source name from parameters/sources.yaml")
+    target.add_argument("--all", action="store_true", help="every configured source")
+    sync.add_argument("--full", action="store_true", help="re-read everything from `start`")
+    sync.add_argument("--since", metavar="ISO", help="re-read records updated since then")
+    sync.add_argument("--sources", metavar="FILE", help="default parameters/sources.yaml")
 
     render = sub.add_parser("render", help="execute the tab notebooks with papermill into reports/")
     _common(render)
@@ -119,11 +134,17 @@ def _demo_data(args) -> int:
 def _import_csv(args) -> int:
     from deskmetrics.config import load_settings
     from deskmetrics.warehouse.engine import Warehouse
-    from deskmetrics.warehouse.importer import import_csv_dir
+    from deskmetrics.warehouse.importer import import_csv_dir, import_export_dir
 
     settings = load_settings(args.config)
     warehouse = Warehouse(args.warehouse)
-    summary = import_csv_dir(warehouse, args.directory, settings, progress=sys.stderr.isatty())
+    progress = sys.stderr.isatty()
+    if args.mapping:
+        summary = import_export_dir(
+            warehouse, args.directory, args.mapping, settings, progress=progress
+        )
+    else:
+        summary = import_csv_dir(warehouse, args.directory, settings, progress=progress)
     print(
         f"imported into {warehouse!r}: "
         + ", ".join(f"{n} {name}" for name, n in summary.rows.items())
@@ -195,6 +216,45 @@ def _rows(frame) -> list[dict]:
     return json.loads(out.to_json(orient="records", date_format="iso"))
 
 
+def _sync(args) -> int:
+    from deskmetrics.config import load_settings
+    from deskmetrics.connectors.sources import load_sources
+    from deskmetrics.connectors.sync import sync_source
+    from deskmetrics.warehouse.engine import Warehouse
+
+    settings = load_settings(args.config)
+    sources = load_sources(args.sources)
+    if not args.all and args.source not in sources:
+        raise ConfigError(
+            f"no source named {args.source!r} in the sources file; "
+            f"configured: {', '.join(sorted(sources)) or 'none'}"
+        )
+    chosen = list(sources.values()) if args.all else [sources[args.source]]
+    warehouse = Warehouse(args.warehouse)
+    for source in chosen:
+        report = sync_source(
+            warehouse,
+            settings,
+            source,
+            full=args.full,
+            since=args.since,
+            progress=sys.stderr.isatty(),
+        )
+        for name, stream in report.streams.items():
+            resumed = " (resumed)" if stream.resumed else ""
+            print(
+                f"{source.name}/{name}: {stream.records} records, {stream.rows} rows, "
+                f"{stream.deleted} deleted, {stream.quarantined} quarantined{resumed}"
+            )
+        if report.quarantined:
+            print(
+                f"warning: {report.quarantined} malformed records from {source.name} were "
+                "quarantined; see the quarantine table",
+                file=sys.stderr,
+            )
+    return 0
+
+
 def _render(args) -> int:
     from deskmetrics.reports.runner import render_tabs
 
@@ -221,6 +281,7 @@ _COMMANDS = {
     "import-csv": _import_csv,
     "metrics": _metrics,
     "render": _render,
+    "sync": _sync,
     "serve": _serve,
 }
 

@@ -203,6 +203,17 @@ sync_state = Table(
     Column("detail", Text),
 )
 
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("source", String, primary_key=True),
+    Column("stream", String, primary_key=True),
+    Column("record_key", String, primary_key=True),
+    Column("reason", Text),
+    Column("payload", Text),
+    Column("seen_at", DateTime),
+)
+
 warehouse_meta = Table(
     "warehouse_meta",
     metadata,
