@@ -13,8 +13,8 @@ from datetime import UTC, datetime, time, timedelta
 import pandas as pd
 from sqlalchemy import ColumnElement, and_, case, false, func, literal, or_, select, true
 
-from deskmetrics.metrics.frames import surveys_frame
 from deskmetrics.panels.context import PanelContext
+from deskmetrics.panels.customer_experience_base import responses_tickets  # noqa: F401
 from deskmetrics.schema.tables import status_changes, surveys, technicians, tickets
 
 TAB = "help_desk"
@@ -180,18 +180,6 @@ def state_case(ctx: PanelContext, kind: str, waiting: ColumnElement) -> ColumnEl
 def technician_key() -> ColumnElement:
     """The technician a response credits: its own technician, else the ticket's owner."""
     return func.coalesce(S.tech_id, tickets.c.owner_tech_id)
-
-
-def responses_tickets(ctx: PanelContext, condition) -> ColumnElement:
-    """Drill condition on ``tickets``: the tickets of the scoped responses meeting condition."""
-    joined, where, _ = surveys_frame(ctx.scope)
-    inner = (
-        select(S.ticket_id)
-        .select_from(joined)
-        .where(and_(where, condition, S.ticket_id.is_not(None)))
-        .correlate(None)
-    )
-    return tickets.c.ticket_id.in_(inner)
 
 
 # -- numbers -----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from deskmetrics.errors import InputError
+from deskmetrics.sla._timeline import utc_ns
 
 NAT = np.iinfo(np.int64).min  # numpy/pandas NaT as int64
 NEVER = np.iinfo(np.int64).max  # "no instant yet" while taking minima
@@ -32,20 +33,6 @@ CATEGORY_CODES: dict[str, int] = {
     "cancelled": CANCELLED,
 }
 CUSTOMER, AGENT, OTHER_EVENT = range(3)
-
-
-def utc_ns(values: pd.Series, column: str) -> np.ndarray:
-    """A timestamp column as int64 UTC ns (NaT -> NAT); naive timestamps are refused."""
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        return pd.DatetimeIndex(values).as_unit("ns").asi8
-    if pd.api.types.is_datetime64_dtype(values.dtype):
-        raise InputError("timestamps must be timezone-aware UTC, not naive", column=column)
-    try:
-        # e.g. an empty or all-None object column, or aware datetimes stored as objects
-        parsed = pd.to_datetime(values, utc=True)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"cannot be read as UTC timestamps: {exc}", column=column) from None
-    return pd.DatetimeIndex(parsed).as_unit("ns").asi8
 
 
 def per_value(values: pd.Series, fn: Callable[[object], int], missing: int) -> np.ndarray:

@@ -23,7 +23,7 @@ from deskmetrics.schema.tables import (
     warehouse_meta,
 )
 from deskmetrics.sla import compute_ticket_facts
-from deskmetrics.warehouse.activity import compute_activity_facts
+from deskmetrics.warehouse.activity import ACTIVITY_COLUMNS, compute_activity_facts
 from deskmetrics.warehouse.frames import (
     datetime_columns,
     duck,
@@ -56,29 +56,6 @@ _TICKET_INPUTS = [
     "board",
 ]
 _TERMINAL = {"resolved", "closed"}
-ACTIVITY_COLUMNS = (
-    "time_entry_count",
-    "time_entry_techs",
-    "hours_logged",
-    "billable_hours",
-    "escalated",
-    "escalated_at",
-    "escalation_business_s",
-    "transferred",
-    "vendor_escalated",
-    "reopened_within_window",
-    "agent_replies",
-    "customer_followups",
-    "next_response_count",
-    "next_response_late",
-    "next_response_business_s",
-    "awaiting_reply_since",
-    "fcr_eligible",
-    "fcr_time_entry",
-    "fcr_one_touch",
-    "fcr_1_business_hour",
-    "fcr_no_customer_followup",
-)
 
 
 def facts_fingerprint(conn: Connection) -> str | None:
