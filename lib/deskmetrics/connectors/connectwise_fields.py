@@ -1,0 +1,136 @@
+"""Reading ConnectWise JSON safely: ids, UTC instants, nested paths, and typed canonical frames.
+
+A value that cannot be read raises ``Malformed`` with a reason a person can act on; the
+stream quarantines the record with its raw JSON and carries on. Vendor timestamps are UTC (a
+naive one is read as UTC) and come back as tz-aware pandas Timestamps; ids come back as strings.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+
+import pandas as pd
+from sqlalchemy import Boolean, DateTime, Float, Integer
+
+from deskmetrics.connectors.base import Quarantined
+from deskmetrics.schema.contract import CONTRACTS
+from deskmetrics.schema.tables import metadata
+
+
+class Malformed(ValueError):
+    """A vendor record that cannot become a canonical row; the message says why."""
+
+
+# -- values -------------------------------------------------------------------------------
+def record_id(record: dict, key: str = "id") -> str:
+    value = record.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+        raise Malformed(f"{key} is missing or not a number: {value!r}")
+    return str(int(value))
+
+
+def instant(value: object, name: str) -> pd.Timestamp | None:
+    """An ISO timestamp as tz-aware UTC; None for empty; Malformed when unreadable."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise Malformed(f"{name} is not a timestamp: {value!r}")
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise Malformed(f"{name} is not an ISO timestamp: {value!r}") from None
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return pd.Timestamp(parsed).tz_convert("UTC")
+
+
+def path_value(record: dict, path: str) -> object:
+    """``a/b`` (ConnectWise's own path notation) or ``a.b`` inside nested dicts."""
+    value: object = record
+    for part in re.split(r"[/.]", path) if path else []:
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def text(value: object) -> str | None:
+    if value is None:
+        return None
+    value = str(value).strip()
+    return value or None
+
+
+def ref_name(record: dict, key: str) -> str | None:
+    return text(path_value(record, f"{key}/name"))
+
+
+def ref_id(record: dict, key: str) -> str | None:
+    value = path_value(record, f"{key}/id")
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else text(value)
+
+
+def last_updated(record: dict) -> pd.Timestamp | None:
+    try:
+        return instant(path_value(record, "_info/lastUpdated"), "_info.lastUpdated")
+    except Malformed:
+        return None
+
+
+def norm(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def whole(value: object, name: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise Malformed(f"{name} is not a number: {value!r}") from None
+    if number != int(number) or number < 0:
+        raise Malformed(f"{name} is not a whole number: {value!r}")
+    return int(number)
+
+
+# -- pages and frames -----------------------------------------------------------------------
+def quarantined(key: str, reason: str, record: object) -> Quarantined:
+    return Quarantined(key, reason, json.dumps(record, sort_keys=True, default=str))
+
+
+def record_key(record: dict, index: int) -> str:
+    value = record.get("id")
+    return str(value) if value not in (None, "") else f"(no id, #{index} of its page)"
+
+
+def map_page(
+    records: Iterable[dict], convert: Callable[[dict], dict]
+) -> tuple[list[dict], list[Quarantined]]:
+    """(rows, quarantined) for one page: a record that cannot be mapped never stops the rest."""
+    rows, bad = [], []
+    for n, record in enumerate(records):
+        try:
+            rows.append(convert(record))
+        except Malformed as exc:
+            bad.append(quarantined(record_key(record, n), str(exc), record))
+    return rows, bad
+
+
+def frame(table: str, rows: list[dict]) -> pd.DataFrame:
+    """Rows as a frame with the canonical columns of ``table`` and their warehouse types."""
+    columns = list(CONTRACTS[table].columns)
+    out = pd.DataFrame(rows, columns=columns)
+    sql = metadata.tables[table].columns
+    for name in columns:
+        kind = sql[name].type
+        if isinstance(kind, DateTime):
+            out[name] = pd.to_datetime(out[name], utc=True)
+        elif isinstance(kind, Integer):
+            out[name] = out[name].astype("Int64")
+        elif isinstance(kind, Float):
+            out[name] = out[name].astype("Float64")
+        elif isinstance(kind, Boolean):
+            out[name] = out[name].astype("boolean")
+        else:
+            out[name] = out[name].astype(object).where(out[name].notna(), None)
+    return out

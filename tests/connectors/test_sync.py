@@ -1,0 +1,205 @@
+"""The sync engine with an in-process connector: resumable windows, quarantine, deletions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import pytest
+from sqlalchemy import text
+
+from deskmetrics.config import load_settings
+from deskmetrics.connectors.base import Batch, Connector, Quarantined, Stream, Window
+from deskmetrics.connectors.http import HttpClient
+from deskmetrics.connectors.sources import SourceConfig
+from deskmetrics.connectors.sync import sync_source
+from deskmetrics.warehouse.engine import Warehouse
+
+T0 = datetime(2024, 12, 2, 14, tzinfo=UTC)
+
+
+class Boom(RuntimeError):
+    pass
+
+
+class TicketStream(Stream):
+    """Pages of 2 tickets in id order; remembers which pages it served."""
+
+    name = "tickets"
+
+    def __init__(self, records: list[dict], crash_after: int | None = None) -> None:
+        self.records, self.crash_after, self.served = records, crash_after, []
+
+    def batches(self, window: Window):
+        rows = sorted(
+            (r for r in self.records if window.since is None or r["updated"] >= window.since),
+            key=lambda r: r["id"],
+        )
+        after = window.resume.get("after_id", 0)
+        rows = [r for r in rows if r["id"] > after]
+        for page, start in enumerate(range(0, len(rows), 2)):
+            if self.crash_after is not None and page == self.crash_after:
+                raise Boom("connection lost")
+            chunk = rows[start : start + 2]
+            self.served.append([r["id"] for r in chunk])
+            good = [r for r in chunk if r.get("created")]
+            frame = pd.DataFrame(
+                {
+                    "ticket_id": [str(r["id"]) for r in good],
+                    "created_at": [r["created"] for r in good],
+                    "status": [r["status"] for r in good],
+                    "updated_at": [r["updated"] for r in good],
+                }
+            )
+            yield Batch(
+                frames={"tickets": frame},
+                quarantined=[
+                    Quarantined(str(r["id"]), "no creation date", "{}")
+                    for r in chunk
+                    if not r.get("created")
+                ],
+                deletions={"tickets": [str(i) for r in chunk for i in r.get("deletes", [])]},
+                resume={"after_id": chunk[-1]["id"]},
+                max_updated=max(r["updated"] for r in chunk),
+                records=len(chunk),
+            )
+
+
+class FakeConnector(Connector):
+    def __init__(self, source, settings, stream) -> None:
+        self.stream = stream
+        super().__init__(source, settings, client=HttpClient("http://127.0.0.1:9"))
+
+    def make_client(self):  # pragma: no cover - a client is always given
+        raise AssertionError
+
+    def streams(self):
+        return [self.stream]
+
+
+def _records(n: int) -> list[dict]:
+    return [
+        {
+            "id": i,
+            "created": T0 + timedelta(hours=i),
+            "status": "New",
+            "updated": T0 + timedelta(hours=i),
+        }
+        for i in range(1, n + 1)
+    ]
+
+
+@pytest.fixture
+def env(tmp_path):
+    settings = load_settings(use_local=False)
+    source = SourceConfig(
+        name="fake", type="fake", base_url="http://127.0.0.1:9", start="2024-01-01T00:00:00Z"
+    )
+    return Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}"), settings, source
+
+
+def _run(env, stream, **kwargs):
+    warehouse, settings, source = env
+    return sync_source(
+        warehouse, settings, source, connector=FakeConnector(source, settings, stream), **kwargs
+    )
+
+
+def _table(warehouse, sql: str) -> list:
+    with warehouse.reading() as conn:
+        return conn.execute(text(sql)).all()
+
+
+def test_full_sync_sets_the_cursor_and_computes_facts(env):
+    report = _run(env, TicketStream(_records(5)))
+    assert report.streams["tickets"].records == 5 and report.streams["tickets"].batches == 3
+    warehouse = env[0]
+    assert _table(warehouse, "SELECT count(*), min(status_category) FROM tickets") == [(5, "new")]
+    cursor, detail = _table(
+        warehouse, "SELECT cursor, detail FROM sync_state WHERE source = 'fake'"
+    )[0]
+    assert datetime.fromisoformat(cursor) == T0 + timedelta(hours=5)
+    assert detail == "{}"  # no resume position left behind
+
+
+def test_incremental_sync_starts_before_the_cursor_by_the_overlap(env):
+    records = _records(5)
+    _run(env, TicketStream(records))
+    records[1]["status"], records[1]["updated"] = "Closed", T0 + timedelta(hours=9)
+    again = TicketStream(records)
+    _run(env, again)
+    # cursor was hour 5; the 5-minute overlap re-reads ticket 5 and reads the changed ticket 2
+    assert again.served == [[2, 5]]
+    assert _table(env[0], "SELECT status FROM tickets WHERE ticket_id = '2'") == [("Closed",)]
+
+
+def test_killed_sync_resumes_and_ends_like_one_clean_run(env, tmp_path):
+    records = _records(9)
+    crashing = TicketStream(records, crash_after=2)
+    with pytest.raises(Boom):
+        _run(env, crashing)
+    assert crashing.served == [[1, 2], [3, 4]]
+    rerun = TicketStream(records)
+    report = _run(env, rerun)
+    assert report.streams["tickets"].resumed
+    assert rerun.served == [[5, 6], [7, 8], [9]]  # committed pages are not fetched again
+    clean_env = (Warehouse(f"duckdb:///{tmp_path / 'clean.duckdb'}"), env[1], env[2])
+    _run(clean_env, TicketStream(records))
+    query = "SELECT ticket_id, status, created_at, status_category FROM tickets ORDER BY 1"
+    assert _table(env[0], query) == _table(clean_env[0], query)
+    assert _table(env[0], "SELECT cursor FROM sync_state") == _table(
+        clean_env[0], "SELECT cursor FROM sync_state"
+    )
+
+
+def test_malformed_records_are_quarantined_and_deleted_ones_removed(env):
+    records = _records(4)
+    records[2]["created"] = None
+    report = _run(env, TicketStream(records))
+    assert report.quarantined == 1
+    assert _table(env[0], "SELECT record_key, reason FROM quarantine") == [
+        ("3", "no creation date")
+    ]
+    assert _table(env[0], "SELECT count(*) FROM tickets") == [(3,)]
+    records[3]["deletes"], records[3]["updated"] = [1], T0 + timedelta(hours=20)
+    _run(env, TicketStream(records))
+    assert _table(env[0], "SELECT ticket_id FROM tickets ORDER BY 1") == [("2",), ("4",)]
+
+
+def test_full_flag_rereads_everything(env):
+    records = _records(3)
+    _run(env, TicketStream(records))
+    again = TicketStream(records)
+    _run(env, again, full=True)
+    assert again.served == [[1, 2], [3]]
+
+
+def test_a_batch_can_replace_a_parents_children(env):
+    """Deletions apply before the batch's rows: delete a ticket's events, then write the new."""
+
+    class Events(Stream):
+        name = "events"
+
+        def __init__(self, kinds):
+            self.kinds = kinds
+
+        def batches(self, window):
+            frame = pd.DataFrame(
+                {
+                    "ticket_id": ["1"] * len(self.kinds),
+                    "at": [T0 + timedelta(minutes=i) for i in range(len(self.kinds))],
+                    "kind": self.kinds,
+                }
+            )
+            yield Batch(
+                frames={"ticket_events": frame},
+                deletions={"ticket_events": ["1"]},
+                resume={"done": True},
+                max_updated=T0,
+                records=len(self.kinds),
+            )
+
+    _run(env, TicketStream(_records(1)))
+    _run(env, Events(["customer_message", "agent_reply", "internal_note"]))
+    _run(env, Events(["customer_message"]))
+    assert _table(env[0], "SELECT kind FROM ticket_events") == [("customer_message",)]
