@@ -11,25 +11,10 @@ from deskmetrics.panels.common import in_bucket
 from deskmetrics.panels.context import PanelContext, count_if, sum_if
 from deskmetrics.panels.help_desk_base import TAB, S, ints, percent, responses_tickets
 from deskmetrics.panels.model import Chart, Panel, register
+from deskmetrics.panels.service_quality import created_closed, drill_created_closed
 from deskmetrics.schema.tables import status_changes, tickets
 
-
-# -- created and closed ------------------------------------------------------------------------
-def _created_closed(ctx: PanelContext) -> pd.DataFrame:
-    t = ctx.t
-    created = ctx.by_bucket(t.created_at, {"created": func.count()})
-    closed = ctx.by_bucket(t.ended_at, {"closed": count_if(ctx.resolved_in_period())})
-    out = created.merge(closed, on="bucket")
-    return out.assign(created=ints(out["created"]).values, closed=ints(out["closed"]).values)
-
-
-def _drill_created_closed(ctx, row, field):
-    t = ctx.t
-    if field == "created":
-        return in_bucket(ctx, t.created_at, row["bucket"])
-    return and_(in_bucket(ctx, t.ended_at, row["bucket"]), ctx.resolved_in_period())
-
-
+# -- created and closed: the Service Quality panel's query, under the help desk's filters ------
 register(
     Panel(
         id="tickets_created_closed_hd",
@@ -41,7 +26,7 @@ register(
         "created, or in a resolved status without a resolved or closed time, is not counted as "
         "closed.",
         attribution="created_at for created; resolved_at (else closed_at) for closed",
-        query=_created_closed,
+        query=created_closed,
         chart=Chart(
             "bar_line",
             "bucket",
@@ -50,7 +35,7 @@ register(
             "tickets",
             secondary_y=False,
         ),
-        drill=_drill_created_closed,
+        drill=drill_created_closed,
         drill_fields=("created", "closed"),
     )
 )

@@ -19,7 +19,7 @@ from deskmetrics.schema.tables import contacts
 TAB = "service_quality"
 
 
-def _created_closed(ctx) -> pd.DataFrame:
+def created_closed(ctx) -> pd.DataFrame:
     t = ctx.t
     created = ctx.by_bucket(t.created_at, {"created": func.count()})
     closed = ctx.by_bucket(t.ended_at, {"closed": count_if(ctx.resolved_in_period())})
@@ -27,7 +27,7 @@ def _created_closed(ctx) -> pd.DataFrame:
     return out.fillna({"created": 0, "closed": 0}).astype({"created": int, "closed": int})
 
 
-def _drill_created_closed(ctx, row, field):
+def drill_created_closed(ctx, row, field):
     t = ctx.t
     if field == "created":
         return in_bucket(ctx, t.created_at, row["bucket"])
@@ -42,7 +42,7 @@ register(
         definition="Tickets created per day (week or month for long periods) as bars, and tickets "
         "closed (resolved, else closed) per period as a line. Cancelled tickets count nowhere.",
         attribution="created_at for created; resolved_at (else closed_at) for closed",
-        query=_created_closed,
+        query=created_closed,
         chart=Chart(
             "bar_line",
             "bucket",
@@ -51,7 +51,7 @@ register(
             "tickets",
             secondary_y=False,
         ),
-        drill=_drill_created_closed,
+        drill=drill_created_closed,
         drill_fields=("created", "closed"),
     )
 )
