@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 from deskmetrics.connectors.base import Connector
 from deskmetrics.errors import ConfigError
 
@@ -30,5 +32,15 @@ def get_connector(name: str) -> type[Connector]:
         ) from None
 
 
+BUILTIN = ("connectwise", "autotask", "halo", "hubspot", "smileback", "crewhu", "simplesat")
+
+
 def _load_builtin() -> None:
-    from deskmetrics.connectors import connectwise  # noqa: F401
+    """Import the built-in connector modules (each registers itself) that this release ships."""
+    for name in BUILTIN:
+        module = f"deskmetrics.connectors.{name}"
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:  # a connector that is present but broken must fail loudly
+                raise
