@@ -24,7 +24,7 @@ from deskmetrics.connectors.sources import SourceConfig
 from deskmetrics.connectors.sync import parse_instant, sync_source
 from deskmetrics.errors import ConfigError
 from deskmetrics.warehouse.engine import Warehouse
-from tests.fakes.connectwise import (
+from fakes.connectwise import (
     CLIENT_ID,
     COMPANY_ID,
     ENV,
