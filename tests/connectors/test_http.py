@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 import pytest
-from fakes.server import FakeServer, Response
 
 from deskmetrics.connectors.http import HttpClient, Pacer, SourceError
+from fakes.server import FakeServer, Response
 
 SECRET = "s3cr3t-token-6d1f"
 
