@@ -1,0 +1,263 @@
+"""HubSpot help desk (CRM tickets): owners, tickets with their stage history, and feedback
+submissions (CSAT, CES, NPS surveys).
+
+Tickets and feedback submissions come from the CRM search API (``POST .../search``), filtered
+on ``hs_lastmodifieddate >= since`` and sorted by it then ``hs_object_id``, ascending. A search
+cannot page past 10,000 results, so before reaching the cap the search starts again from the
+last (modified, id) it read; that pair is also the resume position, so a sync stopped at any
+page continues after the last page it committed (see ``hubspot_api``).
+
+Ticket status is the pipeline stage's label and board the pipeline's label (from
+``GET .../pipelines/tickets``, read once per sync). Stage history comes from the
+``hs_v2_date_entered_<stage id>`` properties, requested in the same search: no extra call per
+ticket, but only the latest entry into each stage is known (``propertiesWithHistory`` would
+give every change but the search API does not offer it; a batch read per page would). Each
+ticket's status changes are replaced whenever the ticket is read.
+
+``sources.<name>.settings`` (all optional):
+
+- ``mapping``: the mapping file (default ``parameters/mappings/hubspot.yaml``): priority
+  values and the scale of each survey type;
+- ``api_prefix``: the path in front of ``objects/...``, ``pipelines/...`` and ``owners``
+  (default ``crm/v3``), for proxies or newer API versions;
+- ``ticket_filters``: extra search filters AND-ed to the ticket search, e.g.
+  ``[{propertyName: hs_pipeline, operator: EQ, value: "0"}]`` (at most 8);
+- ``stage_history`` / ``feedback``: false skips the stage history / the surveys;
+- ``search_cap``: results one search query may page through (default 10,000).
+
+The token is a private-app (or OAuth) access token, read from ``secrets.token``. HubSpot's
+search API allows about 4 requests a second: set ``per_minute: 240`` on big portals.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+from deskmetrics.config import Settings
+from deskmetrics.connectors import register
+from deskmetrics.connectors.base import Batch, Connector, Stream, Window
+from deskmetrics.connectors.connectwise_fields import Malformed, frame, quarantined, record_key
+from deskmetrics.connectors.http import HttpClient
+from deskmetrics.connectors.hubspot_api import (
+    SEARCH_CAP,
+    HubSpotClient,
+    Searcher,
+    hs_instant,
+    iso_ms,
+    position_of,
+)
+from deskmetrics.connectors.hubspot_map import (
+    FEEDBACK_PROPERTIES,
+    TICKET_PROPERTIES,
+    HsMapper,
+    load_mapping,
+    pipelines_from,
+)
+from deskmetrics.connectors.sources import SourceConfig
+from deskmetrics.errors import ConfigError
+
+SETTINGS = ("mapping", "api_prefix", "ticket_filters", "stage_history", "feedback", "search_cap")
+OPERATORS = {"EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN", "HAS_PROPERTY"}
+
+
+class _SearchStream(Stream):
+    """One CRM object through the search API, resumable at (modified, id)."""
+
+    def __init__(self, name: str, obj: str, connector: HubSpotConnector, extra=None) -> None:
+        self.name, self.obj, self.connector, self.extra = name, obj, connector, extra or []
+
+    def properties(self) -> list[str]:
+        return list(FEEDBACK_PROPERTIES)
+
+    def page_batch(self, page: list[dict]) -> Batch:
+        rows, bad = [], []
+        mapper = self.connector.mapper()
+        for n, record in enumerate(page):
+            try:
+                row = mapper.survey(record)
+            except Malformed as exc:
+                bad.append(quarantined(_key(record, n), str(exc), record))
+                continue
+            if row is not None:
+                rows.append(row)
+        return Batch(frames={"surveys": frame("surveys", rows)}, quarantined=bad)
+
+    def batches(self, window: Window) -> Iterator[Batch]:
+        position = None
+        if window.resume.get("after_modified") and window.resume.get("after_id"):
+            modified = hs_instant(window.resume["after_modified"], "after_modified")
+            position = (modified, int(window.resume["after_id"]))
+        searcher = self.connector.searcher()
+        path = f"{self.connector.prefix}/objects/{self.obj}/search"
+        for page, after in searcher.pages(
+            path, self.properties(), window.since, position, self.extra
+        ):
+            batch = self.page_batch(page)
+            stamps = [p[0] for p in map(position_of, page) if p is not None]
+            batch.max_updated = max(stamps).to_pydatetime() if stamps else None
+            batch.resume = (
+                {"after_modified": iso_ms(after[0]), "after_id": str(after[1])} if after else {}
+            )
+            batch.records = len(page)
+            yield batch
+
+
+class _TicketStream(_SearchStream):
+    def __init__(self, connector: HubSpotConnector, extra: list[dict], history: bool) -> None:
+        super().__init__("tickets", "tickets", connector, extra)
+        self.history = history
+
+    def properties(self) -> list[str]:
+        stages = self.connector.mapper().stage_properties() if self.history else []
+        return [*TICKET_PROPERTIES, *stages]
+
+    def page_batch(self, page: list[dict]) -> Batch:
+        mapper = self.connector.mapper()
+        tickets, changes, bad = [], [], []
+        for n, record in enumerate(page):
+            try:
+                ticket = mapper.ticket(record)
+            except Malformed as exc:
+                bad.append(quarantined(_key(record, n), str(exc), record))
+                continue
+            tickets.append(ticket)
+            if self.history:
+                rows, wrong = mapper.status_changes(ticket, record)
+                changes += rows
+                bad += wrong
+        batch = Batch(frames={"tickets": frame("tickets", tickets)}, quarantined=bad)
+        if self.history:
+            batch.frames["status_changes"] = frame("status_changes", changes)
+            batch.deletions["status_changes"] = [t["ticket_id"] for t in tickets]
+        return batch
+
+
+class _OwnerStream(Stream):
+    """Every owner, active then archived (old tickets still name archived owners)."""
+
+    name = "owners"
+
+    def __init__(self, connector: HubSpotConnector) -> None:
+        self.connector = connector
+
+    def batches(self, window: Window) -> Iterator[Batch]:
+        phases = ("false", "true")
+        start = phases.index(window.resume.get("archived", "false"))
+        after = window.resume.get("after")
+        path = f"{self.connector.prefix}/owners"
+        for archived in phases[start:]:
+            params = {"archived": archived, **({"after": after} if after else {})}
+            for page, after in self.connector.searcher().listing(path, params):
+                rows, bad = [], []
+                for n, record in enumerate(page):
+                    try:
+                        rows.append(HsMapper.technician(record))
+                    except Malformed as exc:
+                        bad.append(quarantined(_key(record, n), str(exc), record))
+                resume = {"archived": archived, "after": after} if after else {}
+                if not after and archived == "false":
+                    resume = {"archived": "true"}
+                yield Batch(
+                    frames={"technicians": frame("technicians", rows)},
+                    quarantined=bad,
+                    resume=resume,
+                    records=len(page),
+                )
+            after = None
+
+
+@register("hubspot")
+class HubSpotConnector(Connector):
+    """HubSpot CRM over REST; ``sleep`` is injectable so tests skip retry waits."""
+
+    def __init__(
+        self,
+        source: SourceConfig,
+        settings: Settings,
+        client: HttpClient | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        options = source.settings
+        unknown = sorted(set(options) - set(SETTINGS))
+        if unknown:
+            raise ConfigError(
+                f"sources.{source.name}.settings: unknown key(s) {unknown}; "
+                f"HubSpot accepts {', '.join(SETTINGS)}"
+            )
+        self._sleep = sleep
+        self._token: str | None = None
+        self.mapping = load_mapping(options.get("mapping"))
+        self.prefix = "/" + str(options.get("api_prefix", "crm/v3")).strip("/")
+        self.filters = _filters(source.name, options.get("ticket_filters"))
+        cap = options.get("search_cap", SEARCH_CAP)
+        if isinstance(cap, bool) or not isinstance(cap, int) or not 1 <= cap <= SEARCH_CAP:
+            raise ConfigError(f"sources.{source.name}.settings.search_cap: use 1-{SEARCH_CAP}")
+        self.cap = cap
+        self._mapper: HsMapper | None = None
+        self._searcher: Searcher | None = None
+        super().__init__(source, settings, client)
+
+    def auth_headers(self) -> dict[str, str]:
+        if self._token is None:
+            self._token = self.source.secret("token")
+        return {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
+
+    def make_client(self) -> HttpClient:
+        self.auth_headers()  # a missing variable fails here, named, before any request
+        base = self.source.base_url
+        return HubSpotClient(
+            base,
+            auth_headers=self.auth_headers,
+            per_minute=self.source.per_minute,
+            sleep=self._sleep,
+        )
+
+    def searcher(self) -> Searcher:
+        if self._searcher is None:
+            variable = self.source.secrets.get("token", "token")
+            hint = f"the access token in the environment variable {variable}"
+            self._searcher = Searcher(self.client, self.source.page_size, self.cap, hint)
+        return self._searcher
+
+    def mapper(self) -> HsMapper:
+        """The mapper with this portal's pipelines, read once per connector."""
+        if self._mapper is None:
+            body = self.searcher().call("GET", f"{self.prefix}/pipelines/tickets")
+            self._mapper = HsMapper(self.mapping, pipelines_from(body))
+        return self._mapper
+
+    def streams(self) -> list[Stream]:
+        options = self.source.settings
+        streams: list[Stream] = [
+            _OwnerStream(self),
+            _TicketStream(self, self.filters, bool(options.get("stage_history", True))),
+        ]
+        if options.get("feedback", True):
+            streams.append(_SearchStream("feedback_submissions", "feedback_submissions", self))
+        return streams
+
+
+def _filters(name: str, value: object) -> list[dict]:
+    where = f"sources.{name}.settings.ticket_filters"
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > 8:
+        raise ConfigError(f"{where}: use a list of at most 8 filters")
+    for item in value:
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("propertyName"), str)
+            or item.get("operator") not in OPERATORS
+        ):
+            raise ConfigError(
+                f"{where}: each filter needs propertyName and an operator ({', '.join(sorted(OPERATORS))})"
+            )
+    return [dict(item) for item in value]
+
+
+def _key(record: dict, index: int) -> str:
+    props = record.get("properties") if isinstance(record.get("properties"), dict) else {}
+    value = record.get("id") or props.get("hs_object_id")
+    return str(value) if value not in (None, "") else record_key(record, index)

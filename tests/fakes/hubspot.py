@@ -1,0 +1,357 @@
+"""A fake HubSpot CRM API over real HTTP, with a mutable, deterministic in-memory dataset.
+
+Shapes follow /work/shared/reference/connectors.md section 4:
+
+- every call needs ``Authorization: Bearer {TOKEN}``, else 401 with HubSpot's error body;
+- routes live under a configurable prefix (default ``/crm/v3``): ``POST
+  objects/{tickets|feedback_submissions}/search``, ``GET pipelines/tickets``, ``GET owners``;
+- search honours ``filterGroups`` (groups OR-ed, filters AND-ed; EQ, NEQ, GT, GTE, LT, LTE, IN,
+  NOT_IN, HAS_PROPERTY, NOT_HAS_PROPERTY; datetimes compared as instants whether sent as ISO or
+  milliseconds, digit strings as numbers), the documented limits (5 groups, 10 filters per
+  group, 25 in all), ``sorts`` (every key, in order), ``limit`` (at most 200) and ``after``
+  (an offset, answered in ``paging.next.after``), and only returns requested properties;
+- a query cannot page past ``cap`` results (10,000 at HubSpot; smaller here so tests reach it
+  cheaply): ``after >= cap`` answers 400, and results stop at the cap;
+- owners page with ``limit``/``after`` and filter on ``archived``.
+
+Property values are strings, datetimes ISO with milliseconds, as HubSpot sends them.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from datetime import UTC, datetime, timedelta
+
+from fakes.server import FakeServer, Request, Response
+
+TOKEN = "pat-na1-11111111-2222-3333-4444-fakesecret99"
+ENV = {"HUBSPOT_TOKEN": TOKEN}
+SECRETS = {"token": "HUBSPOT_TOKEN"}
+START = datetime(2024, 3, 4, 8, 0, tzinfo=UTC)
+PIPELINES = [
+    {
+        "id": "0",
+        "label": "Support Pipeline",
+        "displayOrder": 0,
+        "stages": [
+            {"id": "1", "label": "New", "metadata": {"ticketState": "OPEN"}},
+            {"id": "2", "label": "Waiting on contact", "metadata": {"ticketState": "OPEN"}},
+            {"id": "3", "label": "Waiting on us", "metadata": {"ticketState": "OPEN"}},
+            {"id": "4", "label": "Closed", "metadata": {"ticketState": "CLOSED"}},
+        ],
+    },
+    {
+        "id": "7001",
+        "label": "IT Help Desk",
+        "displayOrder": 1,
+        "stages": [
+            {"id": "7002", "label": "Triage", "metadata": {"ticketState": "OPEN"}},
+            {"id": "7003", "label": "Resolved", "metadata": {"ticketState": "CLOSED"}},
+        ],
+    },
+]
+DEFAULT_PROPERTIES = {"hs_object_id", "createdate", "hs_lastmodifieddate", "hs_createdate"}
+DATETIMES = ("date", "_at", "timestamp")
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class FakeHubSpot:
+    """``FakeHubSpot(tickets=N)`` builds owners, two pipelines, N tickets (three at a time share
+    one ``hs_lastmodifieddate``, as a bulk update does) and feedback submissions for them."""
+
+    def __init__(
+        self, tickets: int = 12, *, seed: int = 5, prefix: str = "/crm/v3", cap: int = 10_000
+    ) -> None:
+        self.rng = random.Random(seed)
+        self.prefix, self.cap = "/" + prefix.strip("/"), cap
+        self.pipelines = copy.deepcopy(PIPELINES)
+        self.owners: dict[str, dict] = {}
+        self.tickets: dict[int, dict] = {}  # id -> properties
+        self.feedback: dict[int, dict] = {}  # id -> properties
+        self.searches: list[dict] = []  # {"object", "body", "status", "returned"}
+        self.now = START
+        self._owners()
+        self.add_tickets(tickets)
+        self.server = FakeServer()
+        self.server.guard = self._authenticate
+        self.server.clock = lambda: self.now
+        route = self.server.add_route
+        route(
+            "POST",
+            self.prefix + r"/objects/(?P<object>tickets|feedback_submissions)/search",
+            self._search,
+        )
+        route("GET", self.prefix + "/pipelines/tickets", lambda r: {"results": self.pipelines})
+        route("GET", self.prefix + "/owners", self._owner_list)
+
+    # -- lifecycle -------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def __enter__(self) -> FakeHubSpot:
+        self.server.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.stop()
+
+    # -- dataset ---------------------------------------------------------------------------
+    def _owners(self) -> None:
+        for oid, first, last, team, archived in (
+            ("101", "Kim", "Lee", "Service Desk", False),
+            ("102", "Sam", "Ortiz", "Escalations", False),
+            ("103", "Old", "Timer", None, True),
+        ):
+            self.owners[oid] = {
+                "id": oid,
+                "email": f"{first.lower()}@msp.example",
+                "type": "PERSON",
+                "firstName": first,
+                "lastName": last,
+                "userId": int(oid) + 9000,
+                "createdAt": iso(START - timedelta(days=90)),
+                "updatedAt": iso(START - timedelta(days=9)),
+                "archived": archived,
+                "teams": [{"id": "1", "name": team, "primary": True}] if team else [],
+            }
+
+    def add_tickets(self, count: int) -> list[int]:
+        start = max(self.tickets, default=1000)
+        ids = [start + 1 + k for k in range(count)]
+        for ticket_id in ids:
+            self._generate(ticket_id)
+        return ids
+
+    def _generate(self, ticket_id: int) -> None:
+        rng = self.rng
+        if ticket_id % 3 == 0:
+            self.now += timedelta(hours=2)
+        created = self.now - timedelta(hours=1, minutes=rng.randrange(0, 50))
+        pipeline = self.pipelines[0] if ticket_id % 4 else self.pipelines[1]
+        steps = rng.randrange(1, len(pipeline["stages"]) + 1)
+        path = pipeline["stages"][:steps]
+        props = {
+            "hs_object_id": str(ticket_id),
+            "subject": f"Ticket {ticket_id}",
+            "content": "printer on fire",
+            "hs_pipeline": pipeline["id"],
+            "hs_pipeline_stage": path[-1]["id"],
+            "createdate": iso(created),
+            "hs_lastmodifieddate": iso(self.now),  # three tickets at a time share it
+            "hubspot_owner_id": rng.choice(["101", "102", "103"]),
+            "hs_ticket_category": rng.choice(["PRODUCT_ISSUE", "BILLING_ISSUE", "GENERAL_INQUIRY"]),
+            "hs_ticket_priority": rng.choice(["LOW", "MEDIUM", "HIGH"]),
+            "source_type": rng.choice(["EMAIL", "CHAT", "PHONE", "FORM"]),
+            "hs_time_to_close_sla_at": iso(created + timedelta(hours=24)),
+        }
+        for k, stage in enumerate(path):
+            props[f"hs_v2_date_entered_{stage['id']}"] = iso(created + timedelta(minutes=10 * k))
+        if steps > 1:
+            props["first_agent_reply_date"] = iso(created + timedelta(minutes=10))
+        if path[-1]["metadata"]["ticketState"] == "CLOSED":
+            props["closed_date"] = props[f"hs_v2_date_entered_{path[-1]['id']}"]
+            props["time_to_close"] = str(10 * (steps - 1) * 60_000)
+        self.tickets[ticket_id] = props
+        kind = ("CSAT", "NPS", "CES", "CUSTOM")[(ticket_id // 2) % 4]
+        if ticket_id % 2:
+            value = {"CSAT": rng.randint(1, 5), "NPS": rng.randint(0, 10), "CES": rng.randint(1, 7)}
+            fid = 5000 + ticket_id
+            self.feedback[fid] = {
+                "hs_object_id": str(fid),
+                "hs_createdate": iso(self.now),
+                "hs_lastmodifieddate": iso(self.now),
+                "hs_submission_timestamp": iso(self.now - timedelta(minutes=5)),
+                "hs_survey_type": kind,
+                "hs_survey_name": f"{kind} survey",
+                "hs_value": str(value.get(kind, 3)),
+                "hs_content": "thanks" if ticket_id % 3 else "",
+                "hs_ticket_id": str(ticket_id),
+                "hs_contact_id": "501",
+            }
+
+    # -- mutations between syncs ------------------------------------------------------------
+    def tick(self, minutes: float = 60) -> str:
+        self.now += timedelta(minutes=minutes)
+        return iso(self.now)
+
+    def update_ticket(self, ticket_id: int, **props: str) -> None:
+        self.tickets[ticket_id].update(props)
+        self.tickets[ticket_id]["hs_lastmodifieddate"] = self.tick()
+
+    def change_stage(self, ticket_id: int, stage_id: str) -> None:
+        at = self.tick()
+        props = self.tickets[ticket_id]
+        props.update(
+            {
+                "hs_pipeline_stage": stage_id,
+                f"hs_v2_date_entered_{stage_id}": at,
+                "hs_lastmodifieddate": at,
+            }
+        )
+
+    # -- HTTP ------------------------------------------------------------------------------
+    def _authenticate(self, request: Request) -> Response | None:
+        if request.header("authorization") == f"Bearer {TOKEN}":
+            return None
+        return Response(
+            401,
+            {
+                "status": "error",
+                "message": "Authentication credentials not found.",
+                "category": "INVALID_AUTHENTICATION",
+                "correlationId": "00000000-fake",
+            },
+        )
+
+    def _search(self, request: Request) -> Response:
+        obj = request.params["object"]
+        body = request.json()
+        entry = {"object": obj, "body": body, "status": 400, "returned": 0}
+        self.searches.append(entry)
+        store = self.tickets if obj == "tickets" else self.feedback
+        try:
+            keep = _matcher(body.get("filterGroups") or [])
+            limit = int(body.get("limit", 10))
+            after = int(body.get("after") or 0)
+        except (ValueError, TypeError, AttributeError) as exc:
+            return _bad(str(exc))
+        if not 1 <= limit <= 200:
+            return _bad("limit must be between 1 and 200")
+        if after >= self.cap:
+            return _bad(f"Cannot page past {self.cap} results")
+        rows = [p for p in store.values() if keep(p)]
+        for sort in reversed(body.get("sorts") or []):
+            name = sort["propertyName"]
+            rows.sort(
+                key=lambda p: _sort_value(name, p.get(name)),
+                reverse=sort.get("direction") == "DESCENDING",
+            )
+        page = rows[after : min(after + limit, self.cap)]
+        wanted = set(body.get("properties") or []) | DEFAULT_PROPERTIES
+        results = [
+            {
+                "id": p.get("hs_object_id"),
+                "properties": {k: v for k, v in p.items() if k in wanted},
+                "createdAt": p.get("createdate") or p.get("hs_createdate"),
+                "updatedAt": p.get("hs_lastmodifieddate"),
+                "archived": False,
+            }
+            for p in copy.deepcopy(page)
+        ]
+        answer: dict = {"total": len(rows), "results": results}
+        if after + limit < len(rows):
+            answer["paging"] = {"next": {"after": str(after + limit)}}
+        entry.update(status=200, returned=len(results))
+        return Response(200, answer)
+
+    def _owner_list(self, request: Request) -> Response:
+        archived = (request.arg("archived") or "false").lower() == "true"
+        limit, after = int(request.arg("limit") or 100), int(request.arg("after") or 0)
+        rows = [o for o in self.owners.values() if o["archived"] == archived]
+        answer: dict = {"results": copy.deepcopy(rows[after : after + limit])}
+        if after + limit < len(rows):
+            answer["paging"] = {"next": {"after": str(after + limit), "link": "?after=x"}}
+        return Response(200, answer)
+
+    # -- what the tests read ---------------------------------------------------------------
+    def ticket_searches(self) -> list[dict]:
+        return [s for s in self.searches if s["object"] == "tickets"]
+
+
+def rate_limit_body(policy: str = "TEN_SECONDLY_ROLLING") -> dict:
+    return {
+        "status": "error",
+        "message": "You have reached your ten_secondly_rolling limit.",
+        "errorType": "RATE_LIMIT",
+        "correlationId": "00000000-fake",
+        "policyName": policy,
+        "category": "RATE_LIMITS",
+    }
+
+
+def _bad(message: str) -> Response:
+    return Response(400, {"status": "error", "message": message, "category": "VALIDATION_ERROR"})
+
+
+def _is_datetime(name: str) -> bool:
+    return any(part in name for part in DATETIMES) or name in {"createdate", "closed_date"}
+
+
+def _value(name: str, raw: object) -> object:
+    """Comparable form: instants as ms for datetime properties, numbers for digit strings."""
+    if raw is None or raw == "":
+        return None
+    text = str(raw)
+    if _is_datetime(name):
+        if text.isdigit():
+            return int(text)
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return int(moment.timestamp() * 1000)
+    try:
+        return float(text)
+    except ValueError:
+        return text.casefold()
+
+
+def _sort_value(name: str, raw: object) -> tuple:
+    try:
+        value = _value(name, raw)
+    except ValueError:
+        value = None
+    return (value is None, value if isinstance(value, int | float) else 0, str(value))
+
+
+def _matcher(groups: list[dict]):
+    if len(groups) > 5:
+        raise ValueError("too many filterGroups (at most 5)")
+    if sum(len(g.get("filters") or []) for g in groups) > 25:
+        raise ValueError("too many filters (at most 25)")
+    tests = []
+    for group in groups:
+        filters = group.get("filters") or []
+        if len(filters) > 10:
+            raise ValueError("too many filters in a group (at most 10)")
+        tests.append([_filter(f) for f in filters])
+    if not tests:
+        return lambda props: True
+    return lambda props: any(all(t(props) for t in group) for group in tests)
+
+
+def _filter(spec: dict):
+    name, op = spec["propertyName"], spec["operator"]
+    if op in {"HAS_PROPERTY", "NOT_HAS_PROPERTY"}:
+        return lambda p: (p.get(name) not in (None, "")) == (op == "HAS_PROPERTY")
+    if op in {"IN", "NOT_IN"}:
+        values = {_value(name, v) for v in spec["values"]}
+        return lambda p: (_value(name, p.get(name)) in values) == (op == "IN")
+    target = _value(name, spec["value"])
+    compare = {
+        "EQ": lambda a, b: a == b,
+        "NEQ": lambda a, b: a != b,
+        "GT": lambda a, b: a > b,
+        "GTE": lambda a, b: a >= b,
+        "LT": lambda a, b: a < b,
+        "LTE": lambda a, b: a <= b,
+    }.get(op)
+    if compare is None:
+        raise ValueError(f"unsupported operator {op}")
+
+    def check(props: dict) -> bool:
+        try:
+            value = _value(name, props.get(name))
+        except ValueError:
+            return False
+        if value is None:
+            return op == "NEQ"
+        try:
+            return compare(value, target)
+        except TypeError:
+            return False
+
+    return check
