@@ -52,7 +52,7 @@ class SourceError(DeskmetricsError):
         self.status = status
 
 
-class _Retryable(Exception):
+class RetryableStatus(Exception):
     def __init__(self, status: int, retry_after: float | None, path: str) -> None:
         super().__init__(f"HTTP {status} from {path}")
         self.status, self.retry_after, self.path = status, retry_after, path
@@ -83,7 +83,7 @@ class Pacer:
             self._next = now + self.interval
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def retry_after_seconds(response: httpx.Response) -> float | None:
     value = response.headers.get("Retry-After")
     if value is None:
         return None
@@ -136,7 +136,7 @@ class HttpClient:
 
     def _wait(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
-        if isinstance(error, _Retryable) and error.retry_after is not None:
+        if isinstance(error, RetryableStatus) and error.retry_after is not None:
             return min(error.retry_after, self.backoff_max)
         return min(self.backoff_max, self.backoff_base * 2 ** (state.attempt_number - 1))
 
@@ -151,7 +151,9 @@ class HttpClient:
     ) -> httpx.Response:
         """One call with retries; raises SourceError naming the path (never the secrets)."""
         retrying = Retrying(
-            retry=retry_if_exception(lambda e: isinstance(e, _Retryable | httpx.TransportError)),
+            retry=retry_if_exception(
+                lambda e: isinstance(e, RetryableStatus | httpx.TransportError)
+            ),
             wait=self._wait,
             stop=stop_after_attempt(self.max_attempts),
             sleep=self._sleep,
@@ -163,7 +165,7 @@ class HttpClient:
             for attempt in retrying:
                 with attempt:
                     return self._send(method, path, route, params, json, headers)
-        except _Retryable as exc:
+        except RetryableStatus as exc:
             raise SourceError(f"{exc} after {self.max_attempts} attempts", exc.status) from None
         except httpx.TransportError as exc:
             raise SourceError(f"cannot reach {route}: {type(exc).__name__}") from None
@@ -179,10 +181,10 @@ class HttpClient:
         self.requests += 1
         response = self._client.request(method, path, params=params, json=json, headers=merged)
         if response.status_code in RETRY_STATUSES:
-            raise _Retryable(response.status_code, _retry_after(response), route)
+            raise RetryableStatus(response.status_code, retry_after_seconds(response), route)
         if response.status_code >= 400:
             raise SourceError(
-                f"HTTP {response.status_code} from {route}: {_safe_message(response)}",
+                f"HTTP {response.status_code} from {route}: {safe_message(response)}",
                 response.status_code,
             )
         return response
@@ -191,7 +193,7 @@ class HttpClient:
         return self.request("GET", path, **kwargs).json()
 
 
-def _safe_message(response: httpx.Response) -> str:
+def safe_message(response: httpx.Response) -> str:
     """The vendor's error message, without echoing anything we sent."""
     try:
         body = response.json()

@@ -21,10 +21,10 @@ from deskmetrics.connectors.connectwise_fields import Malformed, instant
 from deskmetrics.connectors.http import (
     RETRY_STATUSES,
     HttpClient,
+    RetryableStatus,
     SourceError,
-    _retry_after,
-    _Retryable,
-    _safe_message,
+    retry_after_seconds,
+    safe_message,
 )
 
 MAX_SEARCH_PAGE = 100  # the brief's page size; the reference documents up to 200
@@ -51,14 +51,14 @@ class HubSpotClient(HttpClient):
                 raise SourceError(
                     f"HTTP 429 from {route}: HubSpot's daily API limit is used up", 429
                 )
-            wait = _retry_after(response)
+            wait = retry_after_seconds(response)
             if wait is None:
                 wait = POLICY_WAIT.get(policy or "")
-            raise _Retryable(429, wait, route)
+            raise RetryableStatus(429, wait, route)
         if status in RETRY_STATUSES:
-            raise _Retryable(status, _retry_after(response), route)
+            raise RetryableStatus(status, retry_after_seconds(response), route)
         if status >= 400:
-            raise SourceError(f"HTTP {status} from {route}: {_safe_message(response)}", status)
+            raise SourceError(f"HTTP {status} from {route}: {safe_message(response)}", status)
         return response
 
 
