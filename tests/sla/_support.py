@@ -1,4 +1,4 @@
-"""Shared calendars and frame builders for the sla tests (the setups of metrics.md §1)."""
+"""Shared calendars and frame builders for the sla tests (the setups of metrics reference §1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Scalar business time and deadlines: the hand-computed vectors of metrics.md §1 and §10."""
+"""Scalar business time and deadlines: the hand-computed vectors of metrics reference §1 and §10."""
 
 from __future__ import annotations
 

@@ -156,7 +156,7 @@ def test_part_day_holiday_cuts_an_overnight_window_from_the_day_before():
     assert hours(cal.intervals(et(2025, 12, 15), et(2025, 12, 17))) == 5  # 22-24 and 03-06
 
 
-# --- DST (metrics.md §1.4 localize rules, §1.5 edge case 3) ---
+# --- DST (metrics reference §1.4 localize rules, §1.5 edge case 3) ---
 
 
 @pytest.mark.parametrize("day", [date(2024, 3, 10), date(2024, 11, 3)])

@@ -1,4 +1,4 @@
-"""compute_ticket_facts: worked examples and edge cases of metrics.md §1, via the public API."""
+"""compute_ticket_facts: worked examples and edge cases of metrics reference §1, via the public API."""
 
 from __future__ import annotations
 

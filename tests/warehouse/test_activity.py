@@ -1,4 +1,4 @@
-"""compute_activity_facts: hand-computed examples of metrics.md §1.2 (next reply), §2.3, §3.2, §4.2.
+"""compute_activity_facts: hand-computed examples of metrics reference §1.2 (next reply), §2.3, §3.2, §4.2.
 
 Every ticket lives in the week of Mon 2025-06-02 (EDT, UTC-4) on the office calendar
 America/New_York Mon-Fri 08:00-17:00 without holidays; expected numbers are worked out by hand
@@ -146,7 +146,7 @@ def test_one_row_per_ticket_in_input_order_and_index():
 
 
 def test_t_fcr_1_time_entry_variant_gross_and_net():
-    # metrics.md §3.2: time-entry counts [1,1,0,2,1,3,1,1,2,1]; #2 reopened with new work;
+    # metrics reference §3.2: time-entry counts [1,1,0,2,1,3,1,1,2,1]; #2 reopened with new work;
     # #3 (0 entries) is an auto-closed RMM alert
     counts = [1, 1, 0, 2, 1, 3, 1, 1, 2, 1]
     done = et(2025, 6, 2, 11)
@@ -239,7 +239,7 @@ def test_escalation_transfer_and_vendor_signals():
 
 
 def test_t_esc_1_rates_of_the_may_example():
-    # metrics.md §4.2: 200 resolved; 24 tier 1 -> tier 2/Projects (6 of 20 P1, 18 of 180 P3),
+    # metrics reference §4.2: 200 resolved; 24 tier 1 -> tier 2/Projects (6 of 20 P1, 18 of 180 P3),
     # 6 between two tier-1 techs, 3 into Waiting Vendor
     start, end = et(2025, 5, 5, 9), et(2025, 5, 7, 9)
     priorities = [1] * 20 + [3] * 180

@@ -27,7 +27,7 @@ from deskmetrics.connectors.http import (
     safe_message,
 )
 
-MAX_SEARCH_PAGE = 100  # the brief's page size; the reference documents up to 200
+MAX_SEARCH_PAGE = 100  # HubSpot documents up to 200; 100 keeps each page's payload modest
 SEARCH_CAP = 10_000  # a search query cannot page past this many results (HTTP 400)
 MAX_QUERIES = 100_000  # a loop guard, far above any real portal
 MODIFIED, OBJECT_ID = "hs_lastmodifieddate", "hs_object_id"

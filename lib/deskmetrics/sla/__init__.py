@@ -1,4 +1,4 @@
-"""SLA clocks: business calendars, business time, and per-ticket SLA facts (metrics.md §1).
+"""SLA clocks: business calendars, business time, and per-ticket SLA facts (metrics reference §1).
 
 Pure functions and immutable classes, no I/O. Scalar reference functions
 (:func:`business_seconds`, :func:`add_business`, :func:`sla_state`) define the semantics; the

@@ -23,10 +23,10 @@ NEW, IN_PROGRESS, UNMAPPED, WAITING_CUSTOMER, WAITING_VENDOR, RESOLVED, CLOSED, 
 CATEGORY_CODES: dict[str, int] = {
     "new": NEW,
     "in_progress": IN_PROGRESS,
-    "open": IN_PROGRESS,  # alias in metrics.md §0.2
+    "open": IN_PROGRESS,  # alias in metrics reference §0.2
     "waiting_customer": WAITING_CUSTOMER,
     "waiting_vendor": WAITING_VENDOR,
-    "on_hold": WAITING_VENDOR,  # alias in metrics.md §0.2
+    "on_hold": WAITING_VENDOR,  # alias in metrics reference §0.2
     "resolved": RESOLVED,
     "closed": CLOSED,
     "cancelled": CANCELLED,

@@ -1,9 +1,9 @@
 """Scalar reference functions: business time between two instants, and its inverse (deadline).
 
-These are the slow, obviously-correct versions of metrics.md §1.4. The vectorized
+These are the slow, obviously-correct versions of metrics reference §1.4. The vectorized
 :class:`~deskmetrics.sla.clock.BusinessClock` must agree with them exactly (property tests).
 Durations are always differences of UTC instants: subtracting two datetimes that share one
-``ZoneInfo`` uses wall-clock time and gets DST days wrong (metrics.md §0.1).
+``ZoneInfo`` uses wall-clock time and gets DST days wrong (metrics reference §0.1).
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from deskmetrics.errors import DeskmetricsError
 from deskmetrics.sla._spans import as_utc, clip, subtract, utc_pauses
 from deskmetrics.sla.calendar import BusinessCalendar
 
-MAX_WALK_DAYS = 4000  # about 11 years, the cap freeitsm uses (metrics.md §1.4)
+MAX_WALK_DAYS = 4000  # about 11 years, the cap freeitsm uses (metrics reference §1.4)
 _CHUNK = timedelta(days=64)  # days of calendar expanded per step of the deadline walk
 
 Pause = tuple[datetime, datetime]
 
 
 class DeadlineOutOfRangeError(DeskmetricsError):
-    """The business time asked for is not reached within ``MAX_WALK_DAYS`` (metrics.md DQ-14)."""
+    """The business time asked for is not reached within ``MAX_WALK_DAYS`` (metrics reference DQ-14)."""
 
 
 def business_seconds(

@@ -1,7 +1,7 @@
 """Business calendars: weekly windows and holidays, and the UTC business intervals they give.
 
 Owns the calendar config (:meth:`BusinessCalendar.from_spec`, with errors naming the key to fix)
-and the day loop of metrics.md §1.4 that turns local windows into UTC intervals. The scalar
+and the day loop of metrics reference §1.4 that turns local windows into UTC intervals. The scalar
 functions and the vectorized clock in this package are both built on :meth:`intervals`.
 
 Local times become instants with two rules: a time inside a spring-forward gap moves to the

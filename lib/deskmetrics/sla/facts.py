@@ -1,10 +1,10 @@
-"""Per-ticket SLA facts for many tickets at once (metrics.md §1.2-1.7, reopen policy ``resume``).
+"""Per-ticket SLA facts for many tickets at once (metrics reference §1.2-1.7, reopen policy ``resume``).
 
 :func:`compute_ticket_facts` is vectorized end to end: status histories become flat clock
 segments, segments go through one :class:`~deskmetrics.sla.clock.BusinessClock`, and per-ticket
 results come from array reductions, so a million tickets take seconds, not hours.
 
-Choices where metrics.md leaves room:
+Choices where the metrics reference leaves room:
 
 * Both clocks run in ``new``, ``in_progress`` and unmapped (None) statuses only. Waiting,
   resolved/closed and (earlier) cancelled time never counts, so with no first response the

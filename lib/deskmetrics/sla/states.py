@@ -1,4 +1,4 @@
-"""The state of one (ticket, target) at an as-of instant (metrics.md §1.3), scalar version.
+"""The state of one (ticket, target) at an as-of instant (metrics reference §1.3), scalar version.
 
 Meant for drill-downs and tests; bulk results come from ``compute_ticket_facts``.
 """

@@ -23,11 +23,11 @@ NEVER = np.iinfo(np.int64).max  # "no instant yet" while taking minima
 OPEN, UNMAPPED, VENDOR, TERMINAL, CANCELLED = range(5)
 CATEGORY_CODES: dict[str, int] = {
     "new": OPEN,
-    "open": OPEN,  # alias in metrics.md §0.2
+    "open": OPEN,  # alias in metrics reference §0.2
     "in_progress": OPEN,
     "waiting_customer": OPEN,
     "waiting_vendor": VENDOR,
-    "on_hold": VENDOR,  # alias in metrics.md §0.2
+    "on_hold": VENDOR,  # alias in metrics reference §0.2
     "resolved": TERMINAL,
     "closed": TERMINAL,
     "cancelled": CANCELLED,

@@ -1,11 +1,11 @@
 """Per-ticket activity facts: work logged, escalation, reopen, next replies and FCR.
 
-Owns metrics.md §2.3 (reopen within a window), §3.2 (the four FCR variants), §4.2 (escalation,
+Owns metrics reference §2.3 (reopen within a window), §3.2 (the four FCR variants), §4.2 (escalation,
 transfer, vendor escalation) and the "next reply" clock of §1.2. :func:`compute_activity_facts`
 derives them for every ticket at once from status changes, time entries, conversation events and
 technician tiers; it is vectorized (see ``_activity_steps``), so a million tickets take seconds.
 
-Choices where metrics.md leaves room:
+Choices where the metrics reference leaves room:
 
 * Escalation and transfer look only at status changes strictly before ``ended_at`` (the resolve
   change itself, at ``ended_at``, does not count). The technician sequence skips changes without
