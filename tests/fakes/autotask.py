@@ -1,6 +1,6 @@
 """A fake Autotask PSA REST API (v1.0) over real HTTP, with a mutable in-memory dataset.
 
-Shapes follow /work/shared/reference/connectors.md section 2:
+Shapes follow the connector API notes, section 2:
 
 - ``GET /atservicesrest/v1.0/zoneInformation?user=`` answers ``zoneName``/``url``/``webUrl``/
   ``ci`` with ``url`` pointing back at this fake; an unknown user gets HTTP 500 (as Autotask

@@ -1,6 +1,6 @@
 """A fake ConnectWise Manage REST API (v3.0) over real HTTP, with a mutable in-memory dataset.
 
-Shapes follow /work/shared/reference/connectors.md section 1:
+Shapes follow the connector API notes, section 1:
 
 - base path ``/v4_6_release/apis/3.0``; every call needs ``Authorization: Basic
   base64("{company}+{public}:{private}")`` and a ``clientId`` header, else 401 with the

@@ -1,6 +1,6 @@
 """A fake Crewhu Open API over real HTTP, with a mutable dataset.
 
-Shapes follow /work/shared/reference/connectors.md section 6:
+Shapes follow the connector API notes, section 6:
 
 - every call needs the header ``X_CREWHU_APITOKEN: <token>``, else 401;
 - ``GET /api/v1/survey`` answers a bare JSON array of surveys (``_id``, ``rating`` as the

@@ -1,6 +1,6 @@
 """A fake Halo PSA API over real HTTP, with a mutable, deterministic in-memory dataset.
 
-Shapes follow /work/shared/reference/connectors.md section 3:
+Shapes follow the connector API notes, section 3:
 
 - ``POST /auth/token`` takes a form-encoded client_credentials body and answers
   ``access_token``/``token_type``/``expires_in``; wrong credentials answer 401 ``invalid_client``;

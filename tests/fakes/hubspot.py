@@ -1,6 +1,6 @@
 """A fake HubSpot CRM API over real HTTP, with a mutable, deterministic in-memory dataset.
 
-Shapes follow /work/shared/reference/connectors.md section 4:
+Shapes follow the connector API notes, section 4:
 
 - every call needs ``Authorization: Bearer {TOKEN}``, else 401 with HubSpot's error body;
 - routes live under a configurable prefix (default ``/crm/v3``): ``POST

@@ -1,6 +1,6 @@
 """A fake Simplesat API v1 over real HTTP, with a mutable dataset.
 
-Shapes follow /work/shared/reference/connectors.md section 7:
+Shapes follow the connector API notes, section 7:
 
 - every call needs ``X-Simplesat-Token: <key>``, else 401;
 - ``POST /api/v1/responses/search?page=N&page_size=M`` (default 100, at most 250) takes a JSON

@@ -1,6 +1,6 @@
 """A fake SmileBack Data Replication API v3 over real HTTP, with a mutable dataset.
 
-Shapes follow /work/shared/reference/connectors.md section 5:
+Shapes follow the connector API notes, section 5:
 
 - ``POST /api/token/`` with a form body (``grant_type=password``, ``username``, ``password``,
   ``client_id``, ``client_secret``) answers ``{"access_token", "token_type": "Bearer",
