@@ -179,12 +179,7 @@ class AutotaskConnector(Connector):
         *,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        unknown = sorted(set(source.settings) - set(SETTINGS))
-        if unknown:
-            raise ConfigError(
-                f"sources.{source.name}.settings: unknown key(s) {unknown}; "
-                f"Autotask accepts {', '.join(SETTINGS)}"
-            )
+        source.check_settings(SETTINGS, "Autotask")
         self._sleep = sleep
         self._headers: dict[str, str] | None = None
         self.mapping = load_mapping(source.settings.get("mapping"))

@@ -155,12 +155,7 @@ class ConnectWiseConnector(Connector):
         *,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        unknown = sorted(set(source.settings) - set(SETTINGS))
-        if unknown:
-            raise ConfigError(
-                f"sources.{source.name}.settings: unknown key(s) {unknown}; "
-                f"ConnectWise accepts {', '.join(SETTINGS)}"
-            )
+        source.check_settings(SETTINGS, "ConnectWise")
         self._sleep = sleep
         self._headers: dict[str, str] | None = None
         self.mapping = load_mapping(source.settings.get("mapping"))

@@ -37,7 +37,6 @@ from deskmetrics.connectors.csat_common import (
     DELETE,
     MAX_PAGES,
     Malformed,
-    check_settings,
     instant,
     record_id,
     refused,
@@ -161,7 +160,7 @@ class CrewhuConnector(Connector):
         *,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        check_settings(source, SETTINGS, "Crewhu")
+        source.check_settings(SETTINGS, "Crewhu")
         options = source.settings
         if options.get("step_mode", "page") not in ("page", "offset"):
             raise ConfigError(f"sources.{source.name}.settings.step_mode: use page or offset")

@@ -9,7 +9,7 @@ PSA tickets.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
 
 import pandas as pd
@@ -18,13 +18,11 @@ from deskmetrics.connectors.base import Batch, Quarantined
 from deskmetrics.connectors.connectwise_fields import Malformed, frame, instant, quarantined, text
 from deskmetrics.connectors.http import SourceError
 from deskmetrics.connectors.sources import SourceConfig
-from deskmetrics.errors import ConfigError
 
 __all__ = [
     "DELETE",
     "MAX_PAGES",
     "Malformed",
-    "check_settings",
     "instant",
     "record_id",
     "refused",
@@ -34,15 +32,6 @@ __all__ = [
 ]
 DELETE = object()  # returned by a converter: the record was deleted at the source
 MAX_PAGES = 100_000  # a loop guard, far above any real tenant
-
-
-def check_settings(source: SourceConfig, allowed: Iterable[str], vendor: str) -> None:
-    unknown = sorted(set(source.settings) - set(allowed))
-    if unknown:
-        raise ConfigError(
-            f"sources.{source.name}.settings: unknown key(s) {unknown}; "
-            f"{vendor} accepts {', '.join(allowed) or 'none'}"
-        )
 
 
 def survey_batch(

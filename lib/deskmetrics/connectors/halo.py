@@ -32,7 +32,6 @@ from deskmetrics.connectors.halo_api import HaloApi, HaloToken
 from deskmetrics.connectors.halo_map import HaloMapper, halo_instant, load_mapping
 from deskmetrics.connectors.http import HttpClient
 from deskmetrics.connectors.sources import SourceConfig
-from deskmetrics.errors import ConfigError
 
 SETTINGS = ("mapping", "tenant", "token_url", "scope", "actions", "open_only")
 ROLES = ("client_id", "client_secret")
@@ -173,12 +172,7 @@ class HaloConnector(Connector):
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        unknown = sorted(set(source.settings) - set(SETTINGS))
-        if unknown:
-            raise ConfigError(
-                f"sources.{source.name}.settings: unknown key(s) {unknown}; "
-                f"Halo accepts {', '.join(SETTINGS)}"
-            )
+        source.check_settings(SETTINGS, "Halo")
         self._sleep = sleep
         self.mapping = load_mapping(source.settings.get("mapping"))
         options = source.settings

@@ -180,12 +180,7 @@ class HubSpotConnector(Connector):
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         options = source.settings
-        unknown = sorted(set(options) - set(SETTINGS))
-        if unknown:
-            raise ConfigError(
-                f"sources.{source.name}.settings: unknown key(s) {unknown}; "
-                f"HubSpot accepts {', '.join(SETTINGS)}"
-            )
+        source.check_settings(SETTINGS, "HubSpot")
         self._sleep = sleep
         self._token: str | None = None
         self.mapping = load_mapping(options.get("mapping"))

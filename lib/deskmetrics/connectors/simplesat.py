@@ -47,7 +47,6 @@ from deskmetrics.connectors.base import Batch, Connector, Stream, Window
 from deskmetrics.connectors.csat_common import (
     MAX_PAGES,
     Malformed,
-    check_settings,
     instant,
     record_id,
     refused,
@@ -242,7 +241,7 @@ class SimplesatConnector(Connector):
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        check_settings(source, SETTINGS, "Simplesat")
+        source.check_settings(SETTINGS, "Simplesat")
         days = source.settings.get("window_days", MAX_WINDOW_DAYS)
         if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_WINDOW_DAYS:
             raise ConfigError(

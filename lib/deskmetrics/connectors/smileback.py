@@ -40,7 +40,6 @@ from deskmetrics.connectors.csat_common import (
     DELETE,
     MAX_PAGES,
     Malformed,
-    check_settings,
     record_id,
     refused,
     submitted,
@@ -179,7 +178,7 @@ class SmileBackConnector(Connector):
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        check_settings(source, SETTINGS, "SmileBack")
+        source.check_settings(SETTINGS, "SmileBack")
         self._sleep, self._clock = sleep, clock
         self._token: str | None = None
         self._expires = 0.0

@@ -52,6 +52,15 @@ class SourceConfig(BaseModel):
                 )
         return value
 
+    def check_settings(self, allowed, vendor: str) -> None:
+        """Refuse a connector setting the vendor's connector does not know, naming it."""
+        unknown = sorted(set(self.settings) - set(allowed))
+        if unknown:
+            raise ConfigError(
+                f"sources.{self.name}.settings: unknown key(s) {unknown}; "
+                f"{vendor} accepts {', '.join(allowed) or 'none'}"
+            )
+
     def secret(self, role: str, environ: dict[str, str] | None = None) -> str:
         """The secret for ``role`` from the environment; a clear error names the variable."""
         variable = self.secrets.get(role)
