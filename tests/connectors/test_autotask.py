@@ -10,10 +10,8 @@ from datetime import timedelta
 
 import pandas as pd
 import pytest
-import yaml
 from sqlalchemy import inspect, text
 
-from deskmetrics.config import PROJECT_ROOT, Settings
 from deskmetrics.connectors import get_connector
 from deskmetrics.connectors.autotask import AutotaskConnector
 from deskmetrics.connectors.autotask_api import since_filter
@@ -33,9 +31,9 @@ from fakes.autotask import (
     USERNAME,
     FakeAutotask,
 )
+from fakes.checks import table, vendor_settings
 
-MAPPING_FILE = PROJECT_ROOT / "parameters" / "mappings" / "autotask.yaml"
-SETTINGS = Settings(status_map=yaml.safe_load(MAPPING_FILE.read_text())["status_map"])
+SETTINGS = vendor_settings("autotask")
 CANONICAL = (
     "clients",
     "contacts",
@@ -46,16 +44,6 @@ CANONICAL = (
     "time_entries",
     "surveys",
 )
-KEYS = {
-    "clients": ["client_id"],
-    "contacts": ["contact_id"],
-    "technicians": ["tech_id"],
-    "tickets": ["ticket_id"],
-    "status_changes": ["ticket_id", "changed_at", "status"],
-    "ticket_events": ["ticket_id", "at", "kind"],
-    "time_entries": ["entry_id"],
-    "surveys": ["response_id"],
-}
 LABEL = {k: v for k, v in PICKLISTS["Tickets"].items()}
 
 
@@ -93,14 +81,6 @@ def run(fake, warehouse, page_size=5, sleeps=None, **settings):
     sleep = sleeps.append if sleeps is not None else (lambda seconds: None)
     connector = AutotaskConnector(config, SETTINGS, sleep=sleep)
     return sync_source(warehouse, SETTINGS, config, connector=connector)
-
-
-def table(warehouse: Warehouse, name: str) -> pd.DataFrame:
-    with warehouse.reading() as conn:
-        frame = pd.DataFrame(conn.execute(text(f'SELECT * FROM "{name}"')).mappings().all())
-    if name not in KEYS or frame.empty:
-        return frame
-    return frame.sort_values(KEYS[name]).reset_index(drop=True)
 
 
 def utc(value: str) -> pd.Timestamp:

@@ -11,10 +11,8 @@ from datetime import timedelta
 
 import pandas as pd
 import pytest
-import yaml
 from sqlalchemy import inspect, text
 
-from deskmetrics.config import PROJECT_ROOT, Settings
 from deskmetrics.connectors.connectwise import ConnectWiseConnector
 from deskmetrics.connectors.connectwise_api import next_page_id, parse_link, updated_since
 from deskmetrics.connectors.connectwise_config import CwMapping, load_mapping
@@ -24,6 +22,7 @@ from deskmetrics.connectors.sources import SourceConfig
 from deskmetrics.connectors.sync import parse_instant, sync_source
 from deskmetrics.errors import ConfigError
 from deskmetrics.warehouse.engine import Warehouse
+from fakes.checks import table, vendor_settings
 from fakes.connectwise import (
     CLIENT_ID,
     COMPANY_ID,
@@ -35,8 +34,7 @@ from fakes.connectwise import (
     iso,
 )
 
-MAPPING_FILE = PROJECT_ROOT / "parameters" / "mappings" / "connectwise.yaml"
-SETTINGS = Settings(status_map=yaml.safe_load(MAPPING_FILE.read_text())["status_map"])
+SETTINGS = vendor_settings("connectwise")
 CANONICAL = (
     "clients",
     "contacts",
@@ -46,15 +44,6 @@ CANONICAL = (
     "ticket_events",
     "time_entries",
 )
-KEYS = {
-    "clients": ["client_id"],
-    "contacts": ["contact_id"],
-    "technicians": ["tech_id"],
-    "tickets": ["ticket_id"],
-    "status_changes": ["ticket_id", "changed_at", "status"],
-    "ticket_events": ["ticket_id", "at", "kind"],
-    "time_entries": ["entry_id"],
-}
 
 
 @pytest.fixture
@@ -86,14 +75,6 @@ def run(fake, warehouse, page_size=5, sleeps=None, **settings):
     sleep = sleeps.append if sleeps is not None else (lambda seconds: None)
     connector = ConnectWiseConnector(config, SETTINGS, sleep=sleep)
     return sync_source(warehouse, SETTINGS, config, connector=connector)
-
-
-def table(warehouse: Warehouse, name: str) -> pd.DataFrame:
-    with warehouse.reading() as conn:
-        frame = pd.DataFrame(conn.execute(text(f'SELECT * FROM "{name}"')).mappings().all())
-    if name not in KEYS or frame.empty:
-        return frame
-    return frame.sort_values(KEYS[name]).reset_index(drop=True)
 
 
 def utc(value: str) -> pd.Timestamp:

@@ -10,10 +10,8 @@ from datetime import timedelta
 
 import pandas as pd
 import pytest
-import yaml
 from sqlalchemy import inspect, text
 
-from deskmetrics.config import PROJECT_ROOT, Settings
 from deskmetrics.connectors import get_connector
 from deskmetrics.connectors.halo import HaloConnector, halo_date
 from deskmetrics.connectors.halo_api import HaloToken
@@ -23,19 +21,11 @@ from deskmetrics.connectors.sources import SourceConfig
 from deskmetrics.connectors.sync import parse_instant, sync_source
 from deskmetrics.errors import ConfigError
 from deskmetrics.warehouse.engine import Warehouse
+from fakes.checks import table, vendor_settings
 from fakes.halo import CLIENT_SECRET, ENV, SECRETS, STATUSES, FakeHalo
 
-MAPPING_FILE = PROJECT_ROOT / "parameters" / "mappings" / "halo.yaml"
-SETTINGS = Settings(status_map=yaml.safe_load(MAPPING_FILE.read_text())["status_map"])
+SETTINGS = vendor_settings("halo")
 CANONICAL = ("clients", "technicians", "tickets", "status_changes", "ticket_events", "time_entries")
-KEYS = {
-    "clients": ["client_id"],
-    "technicians": ["tech_id"],
-    "tickets": ["ticket_id"],
-    "status_changes": ["ticket_id", "changed_at", "status"],
-    "ticket_events": ["ticket_id", "at", "kind"],
-    "time_entries": ["entry_id"],
-}
 
 
 @pytest.fixture
@@ -74,14 +64,6 @@ def run(fake, warehouse, page_size=5, sleeps=None, **settings):
     report = sync_source(warehouse, SETTINGS, config, connector=connector)
     report.connector = connector
     return report
-
-
-def table(warehouse: Warehouse, name: str) -> pd.DataFrame:
-    with warehouse.reading() as conn:
-        frame = pd.DataFrame(conn.execute(text(f'SELECT * FROM "{name}"')).mappings().all())
-    if name not in KEYS or frame.empty:
-        return frame
-    return frame.sort_values(KEYS[name]).reset_index(drop=True)
 
 
 def utc(value: str) -> pd.Timestamp:

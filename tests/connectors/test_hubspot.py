@@ -9,10 +9,8 @@ from datetime import timedelta
 
 import pandas as pd
 import pytest
-import yaml
 from sqlalchemy import inspect, text
 
-from deskmetrics.config import PROJECT_ROOT, Settings
 from deskmetrics.connectors import get_connector
 from deskmetrics.connectors.http import SourceError
 from deskmetrics.connectors.hubspot import HubSpotConnector
@@ -22,17 +20,11 @@ from deskmetrics.connectors.sources import SourceConfig
 from deskmetrics.connectors.sync import parse_instant, sync_source
 from deskmetrics.errors import ConfigError
 from deskmetrics.warehouse.engine import Warehouse
+from fakes.checks import table, vendor_settings
 from fakes.hubspot import ENV, SECRETS, TOKEN, FakeHubSpot, iso, rate_limit_body
 
-MAPPING_FILE = PROJECT_ROOT / "parameters" / "mappings" / "hubspot.yaml"
-SETTINGS = Settings(status_map=yaml.safe_load(MAPPING_FILE.read_text())["status_map"])
+SETTINGS = vendor_settings("hubspot")
 CANONICAL = ("technicians", "tickets", "status_changes", "surveys")
-KEYS = {
-    "technicians": ["tech_id"],
-    "tickets": ["ticket_id"],
-    "status_changes": ["ticket_id", "changed_at", "status"],
-    "surveys": ["response_id"],
-}
 LABELS = {"1": "New", "2": "Waiting on contact", "3": "Waiting on us", "4": "Closed"}
 LABELS.update({"7002": "Triage", "7003": "Resolved"})
 
@@ -71,14 +63,6 @@ def run(fake, warehouse, page_size=5, sleeps=None, **settings):
     sleep = sleeps.append if sleeps is not None else (lambda seconds: None)
     connector = HubSpotConnector(config, SETTINGS, sleep=sleep)
     return sync_source(warehouse, SETTINGS, config, connector=connector)
-
-
-def table(warehouse: Warehouse, name: str) -> pd.DataFrame:
-    with warehouse.reading() as conn:
-        frame = pd.DataFrame(conn.execute(text(f'SELECT * FROM "{name}"')).mappings().all())
-    if name not in KEYS or frame.empty:
-        return frame
-    return frame.sort_values(KEYS[name]).reset_index(drop=True)
 
 
 def utc(value: str) -> pd.Timestamp:
