@@ -33,6 +33,7 @@ def render_definitions() -> str:
                 f"- Filters: {', '.join(m.filters) or 'none'} (and the date range)\n"
             )
     parts.append(_panels_section())
+    parts.append(_insights_section())
     return "".join(parts)
 
 
@@ -57,6 +58,26 @@ def _panels_section() -> str:
                 f"- Period attribution: {p.attribution}\n"
                 f"- Drill-down: {', '.join(p.drill_fields) or 'none'}\n"
             )
+    return "".join(parts)
+
+
+def _insights_section() -> str:
+    from deskmetrics.insights.definitions import all_insights
+
+    insights = all_insights()
+    if not insights:
+        return ""
+    audiences = {
+        "business_owner": "Business Owner and Manager reports",
+        "manager": "Manager report",
+    }
+    parts = ["\n## Weekly reports\n"]
+    for i in insights:
+        parts.append(
+            f"\n### {i.title} (`{i.id}`)\n\n{i.definition}\n\n"
+            f"- In: {audiences.get(i.audience, i.audience)}\n"
+            f"- Period attribution: {i.attribution}\n"
+        )
     return "".join(parts)
 
 
