@@ -105,6 +105,24 @@ class Analysis(_Strict):
         return [*labels, f"{lows[-1]}+"]
 
 
+class Insights(_Strict):
+    """Thresholds of the weekly reports' alerts, automation potential and recurring issues."""
+
+    automation_accounts: list[str] = Field(default_factory=list)  # technician ids or names
+    automation_min_tickets: int = Field(5, gt=0)
+    automation_max_median_minutes: float = Field(30, gt=0)
+    automation_max_cv: float = Field(0.5, gt=0)
+    sla_target_pct: float = Field(90, gt=0, le=100)
+    volume_spike_pct: float = Field(30, gt=0)
+    client_surge_pct: float = Field(50, gt=0)
+    client_surge_min_tickets: int = Field(5, gt=0)
+    csat_drop_points: float = Field(5, gt=0)
+    backlog_growth_pct: float = Field(20, gt=0)
+    frustrated_reopens: int = Field(2, gt=0)
+    recurring_min_count: int = Field(3, gt=1)
+    recurring_similarity: float = Field(0.6, gt=0, le=1)
+
+
 class Settings(_Strict):
     """Everything the metrics need to know about an MSP's calendar, targets and statuses."""
 
@@ -114,6 +132,7 @@ class Settings(_Strict):
     sla: SlaTargets = Field(default_factory=SlaTargets)
     status_map: dict[str, StatusCategory] = Field(default_factory=dict)
     analysis: Analysis = Field(default_factory=Analysis)
+    insights: Insights = Field(default_factory=Insights)
 
     @field_validator("timezone")
     @classmethod
