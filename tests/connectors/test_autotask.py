@@ -72,6 +72,7 @@ def source(fake: FakeAutotask, page_size: int = 5, base_url=None, **settings) ->
         base_url=base_url or fake.url,
         secrets=SECRETS,
         page_size=page_size,
+        per_minute=0,  # unpaced: the fakes have no limit to stay under
         settings=settings,
     )
 

@@ -66,6 +66,7 @@ def source(fake: FakeConnectWise, page_size: int = 5, **settings) -> SourceConfi
         base_url=fake.url,
         secrets=SECRETS,
         page_size=page_size,
+        per_minute=0,  # unpaced: the fakes have no limit to stay under
         settings=settings,
     )
 

@@ -84,6 +84,7 @@ def sb_source(fake, page_size: int = 5, **settings) -> SourceConfig:
         base_url=fake.url,
         secrets=sf.SECRETS,
         page_size=page_size,
+        per_minute=0,  # unpaced: the fakes have no limit to stay under
         settings={"token_url": fake.server.url + "/api/token/", **settings},
     )
 
@@ -246,6 +247,7 @@ def ch_source(fake, page_size: int = 5, **settings) -> SourceConfig:
         base_url=fake.url,
         secrets=cf.SECRETS,
         page_size=page_size,
+        per_minute=0,  # unpaced: the fakes have no limit to stay under
         settings=settings,
     )
 
@@ -373,6 +375,7 @@ def ss_source(fake, page_size: int = 2, **settings) -> SourceConfig:
         base_url=fake.url,
         secrets=zf.SECRETS,
         page_size=page_size,
+        per_minute=0,  # unpaced: the fakes have no limit to stay under
         start=zf.iso(zf.NOW - timedelta(days=100)),
         settings=settings,
     )

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from deskmetrics.config import load_settings
-from deskmetrics.connectors.base import Batch, Connector, Quarantined, Stream, Window
+from deskmetrics.connectors.base import Batch, Connector, LiveKeys, Quarantined, Stream, Window
 from deskmetrics.connectors.http import HttpClient
 from deskmetrics.connectors.sources import SourceConfig
 from deskmetrics.connectors.sync import sync_source
@@ -29,6 +29,21 @@ class TicketStream(Stream):
 
     def __init__(self, records: list[dict], crash_after: int | None = None) -> None:
         self.records, self.crash_after, self.served = records, crash_after, []
+        self.live: list[str] | Exception | None = None  # what live_keys lists, or raises
+        self.listed = 0
+
+    def live_keys(self):
+        if self.live is None:
+            return None
+        self.listed += 1
+
+        def pages():
+            if isinstance(self.live, Exception):
+                yield ["1"]
+                raise self.live
+            yield from (self.live[i : i + 2] for i in range(0, len(self.live), 2))
+
+        return LiveKeys("tickets", "fake", pages())
 
     def batches(self, window: Window):
         rows = sorted(
@@ -49,6 +64,7 @@ class TicketStream(Stream):
                     "created_at": [r["created"] for r in good],
                     "status": [r["status"] for r in good],
                     "updated_at": [r["updated"] for r in good],
+                    "source": "fake",
                 }
             )
             yield Batch(
@@ -203,3 +219,123 @@ def test_a_batch_can_replace_a_parents_children(env):
     _run(env, Events(["customer_message", "agent_reply", "internal_note"]))
     _run(env, Events(["customer_message"]))
     assert _table(env[0], "SELECT kind FROM ticket_events") == [("customer_message",)]
+
+
+def _count(warehouse, sql: str) -> int:
+    with warehouse.reading() as conn:
+        return conn.execute(text(sql)).scalar()
+
+
+def _children(warehouse, ticket_id: str) -> None:
+    with warehouse.writing() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO status_changes (ticket_id, changed_at, status) "
+                f"VALUES ('{ticket_id}', TIMESTAMP '2024-12-02 15:00:00', 'New')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO time_entries (entry_id, ticket_id, tech_id, started_at, hours) "
+                f"VALUES ('e{ticket_id}', '{ticket_id}', 't1', TIMESTAMP '2024-12-02 15:00:00', 1)"
+            )
+        )
+
+
+def test_full_sync_removes_tickets_deleted_at_the_source_with_their_history(env):
+    warehouse, settings, source = env
+    stream = TicketStream(_records(4))
+    _run(env, stream)
+    _children(warehouse, "3")
+    _children(warehouse, "4")
+    stream.records = [r for r in stream.records if r["id"] != 3]  # deleted in the vendor
+    stream.live = ["1", "2", "4"]
+    report = _run(env, stream, full=True)
+    assert report.streams["tickets"].reconciled
+    assert report.streams["tickets"].deleted == 1
+    assert _count(warehouse, "SELECT count(*) FROM tickets") == 3
+    assert _count(warehouse, "SELECT count(*) FROM tickets WHERE ticket_id = '3'") == 0
+    assert _count(warehouse, "SELECT count(*) FROM status_changes WHERE ticket_id = '3'") == 0
+    assert _count(warehouse, "SELECT count(*) FROM time_entries WHERE ticket_id = '3'") == 0
+    assert _count(warehouse, "SELECT count(*) FROM time_entries WHERE ticket_id = '4'") == 1
+
+
+def test_incremental_syncs_reconcile_only_every_reconcile_days(env):
+    warehouse, settings, _ = env
+    stream = TicketStream(_records(4))
+    stream.live = ["1", "2", "3", "4"]
+    _run(env, stream)  # never reconciled: the first sync does
+    assert stream.listed == 1
+    _run(env, stream)
+    assert stream.listed == 1  # reconciled less than 7 days ago
+    with warehouse.writing() as conn:
+        old = (datetime.now(UTC) - timedelta(days=8)).isoformat()
+        conn.execute(
+            text(f"UPDATE warehouse_meta SET value = '{old}' WHERE key LIKE 'reconciled:%'")
+        )
+    _run(env, stream)
+    assert stream.listed == 2
+    every = SourceConfig(**{**env[2].model_dump(), "reconcile_days": 0})
+    sync_source(warehouse, settings, every, connector=FakeConnector(every, settings, stream))
+    assert stream.listed == 3
+
+
+def test_a_failed_or_empty_listing_deletes_nothing(env):
+    warehouse, _, _ = env
+    stream = TicketStream(_records(4))
+    _run(env, stream)
+    stream.live = RuntimeError("listing broke")
+    with pytest.raises(RuntimeError, match="listing broke"):
+        _run(env, stream, full=True)
+    assert _count(warehouse, "SELECT count(*) FROM tickets") == 4
+    stream.live = []
+    report = _run(env, stream, full=True)
+    assert report.streams["tickets"].deleted == 0
+    assert _count(warehouse, "SELECT count(*) FROM tickets") == 4
+
+
+def test_a_quarantined_record_that_later_loads_leaves_the_quarantine(env):
+    warehouse, _, _ = env
+    records = _records(4)
+    records[1]["created"] = None  # ticket 2 is malformed at first
+    stream = TicketStream(records)
+    _run(env, stream)
+    with warehouse.writing() as conn:  # bad notes of tickets 3 and 4 from an earlier sync
+        for key in ("3/note/8", "4/note/9"):
+            conn.execute(
+                text(
+                    "INSERT INTO quarantine (source, stream, record_key, reason, payload) "
+                    f"VALUES ('fake', 'tickets', '{key}', 'note: no date', '{{}}')"
+                )
+            )
+    later = T0 + timedelta(days=1)
+    records[1].update(created=T0, updated=later)  # fixed at the source
+    records[3].update(updated=later)  # ticket 4 re-read, its bad note now fine
+    _run(env, stream)
+    keys = "SELECT string_agg(record_key, ',' ORDER BY record_key) FROM quarantine"
+    assert _count(warehouse, keys) == "3/note/8"  # ticket 3 was not re-read: still held
+    assert _count(warehouse, "SELECT count(*) FROM tickets") == 4
+
+
+def test_the_report_says_where_the_time_went(env):
+    report = _run(env, TicketStream(_records(6)))
+    assert report.total_seconds > 0 and report.load_seconds > 0
+    assert report.load_seconds + report.facts_seconds <= report.total_seconds
+    assert report.parse_seconds >= 0
+    assert report.requests == 0 and report.request_seconds == 0
+
+
+@pytest.mark.parametrize(
+    ("vendor", "configured", "expected"),
+    [("halo", None, 55), ("smileback", None, 30), ("halo", 0, 0), ("hubspot", 12, 12)],
+)
+def test_connectors_pace_under_the_vendor_limit_unless_told_otherwise(vendor, configured, expected):
+    from deskmetrics.connectors import get_connector
+
+    settings = load_settings(use_local=False)
+    body = {"name": "x", "type": vendor, "base_url": "http://127.0.0.1:9"}
+    if configured is not None:
+        body["per_minute"] = configured
+    source = SourceConfig(**body)
+    connector = get_connector(vendor)(source, settings, client=HttpClient("http://127.0.0.1:9"))
+    assert connector.per_minute == expected

@@ -171,6 +171,8 @@ class _TicketStream(_QueryStream):
 class AutotaskConnector(Connector):
     """Autotask over REST; ``sleep`` is injectable so tests skip retry waits."""
 
+    default_per_minute = 150  # 10,000 requests an hour per database, shared
+
     def __init__(
         self,
         source: SourceConfig,
@@ -212,7 +214,7 @@ class AutotaskConnector(Connector):
         return HttpClient(
             base_url or self.source.base_url,
             auth_headers=self.auth_headers,
-            per_minute=self.source.per_minute,
+            per_minute=self.per_minute,
             sleep=self._sleep,
         )
 

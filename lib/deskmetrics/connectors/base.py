@@ -8,7 +8,7 @@ transaction, so a sync stopped at any point continues where the last commit left
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -47,6 +47,16 @@ class Batch:
     records: int = 0  # vendor records read, mapped or quarantined
 
 
+@dataclass
+class LiveKeys:
+    """Every key the vendor still holds for one table, page by page, so that local rows it no
+    longer has (deleted at the source, which no incremental feed reports) can be removed."""
+
+    table: str  # a canonical table: "tickets" also removes the tickets' history and time
+    source: str  # the value of the table's ``source`` column that this connector owns
+    pages: Iterable[list[str]]
+
+
 class Stream(ABC):
     """One vendor resource (tickets, time entries, surveys...)."""
 
@@ -56,9 +66,17 @@ class Stream(ABC):
     def batches(self, window: Window) -> Iterator[Batch]:
         """Yield batches in an order where ``resume`` always moves forward."""
 
+    def live_keys(self) -> LiveKeys | None:
+        """The keys the vendor still holds, for streams whose deletions no feed reports."""
+        return None
+
 
 class Connector(ABC):
     """A vendor system: its HTTP client and its streams, in the order they must load."""
+
+    # requests per minute when the source does not say (under the vendor's documented limit;
+    # 0 where none is documented)
+    default_per_minute: float = 0
 
     def __init__(
         self, source: SourceConfig, settings: Settings, client: HttpClient | None = None
@@ -73,6 +91,13 @@ class Connector(ABC):
     @abstractmethod
     def streams(self) -> list[Stream]:
         """Parents before children (clients before tickets before surveys)."""
+
+    @property
+    def per_minute(self) -> float:
+        """The source's pacing, or this vendor's default when the source leaves it unset."""
+        if self.source.per_minute is None:
+            return self.default_per_minute
+        return self.source.per_minute
 
     def close(self) -> None:
         self.client.close()

@@ -186,7 +186,7 @@ class CrewhuConnector(Connector):
         return HttpClient(
             self.source.base_url,
             auth_headers=self.auth_headers,
-            per_minute=self.source.per_minute,
+            per_minute=self.per_minute,
             sleep=self._sleep,
         )
 

@@ -163,6 +163,8 @@ def _last_update(record: dict):
 class HaloConnector(Connector):
     """Halo PSA over REST; ``sleep`` and ``clock`` are injectable so tests skip waits."""
 
+    default_per_minute = 55  # hosted Halo: 300 requests per rolling 5 minutes (UNCONFIRMED)
+
     def __init__(
         self,
         source: SourceConfig,
@@ -195,7 +197,7 @@ class HaloConnector(Connector):
         return HttpClient(
             self.source.base_url,
             auth_headers=self.token.headers,
-            per_minute=self.source.per_minute,
+            per_minute=self.per_minute,
             sleep=self._sleep,
         )
 

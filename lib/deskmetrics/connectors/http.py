@@ -115,8 +115,8 @@ class HttpClient:
             follow_redirects=False,
         )
         self._auth_headers = auth_headers
-        self.pacer = Pacer(per_minute, sleep=sleep)
-        self._sleep = sleep
+        self._raw_sleep = sleep
+        self.pacer = Pacer(per_minute, sleep=self._sleep)
         self.max_attempts, self.backoff_base, self.backoff_max = (
             max_attempts,
             backoff_base,
@@ -124,9 +124,17 @@ class HttpClient:
         )
         self.requests = 0
         self.retries = 0
+        # where a sync's time goes: waiting on the vendor vs deliberate pacing and backoff
+        self.request_seconds = 0.0
+        self.waited_seconds = 0.0
 
     def close(self) -> None:
         self._client.close()
+
+    def _sleep(self, seconds: float) -> None:
+        started = time.perf_counter()
+        self._raw_sleep(seconds)
+        self.waited_seconds += time.perf_counter() - started
 
     def __enter__(self) -> HttpClient:
         return self
@@ -179,7 +187,11 @@ class HttpClient:
         self.pacer.wait()
         merged = {**self._auth_headers(), **(headers or {})}
         self.requests += 1
-        response = self._client.request(method, path, params=params, json=json, headers=merged)
+        started = time.perf_counter()
+        try:
+            response = self._client.request(method, path, params=params, json=json, headers=merged)
+        finally:
+            self.request_seconds += time.perf_counter() - started
         if response.status_code in RETRY_STATUSES:
             raise RetryableStatus(response.status_code, retry_after_seconds(response), route)
         if response.status_code >= 400:

@@ -20,7 +20,8 @@ Secrets (roles in ``sources.<name>.secrets``): ``username``, ``password``, ``cli
 The review order of the API is unconfirmed; resuming after a crash restarts at the offset of
 the next uncommitted page of the same ``modified_since`` window, and the 5-minute overlap of the
 next incremental sync re-reads anything that moved between pages. SmileBack allows 30 requests
-a minute per customer: set ``per_minute: 30`` on the source.
+a minute per customer, so the connector paces itself at that by default (``per_minute`` on the
+source overrides it).
 """
 
 from __future__ import annotations
@@ -169,6 +170,8 @@ class _Reviews(Stream):
 class SmileBackConnector(Connector):
     """SmileBack reviews; ``sleep`` and ``clock`` are injectable for tests."""
 
+    default_per_minute = 30  # 30 requests a minute per customer
+
     def __init__(
         self,
         source: SourceConfig,
@@ -225,7 +228,7 @@ class SmileBackConnector(Connector):
         return HttpClient(
             self.source.base_url,
             auth_headers=self.auth_headers,
-            per_minute=self.source.per_minute,
+            per_minute=self.per_minute,
             sleep=self._sleep,
         )
 

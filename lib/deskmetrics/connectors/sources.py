@@ -29,7 +29,8 @@ class SourceConfig(BaseModel):
     secrets: dict[str, str] = Field(default_factory=dict)  # role -> environment variable
     settings: dict[str, Any] = Field(default_factory=dict)  # non-secret connector settings
     page_size: int = Field(500, gt=0, le=10_000)
-    per_minute: float = Field(0, ge=0)  # 0: unpaced
+    per_minute: float | None = Field(None, ge=0)  # None: the vendor's default; 0: unpaced
+    reconcile_days: int = Field(7, ge=0)  # look for records deleted at the source this often
     start: str = "2000-01-01T00:00:00Z"  # the first full sync starts here
     overlap_minutes: int = Field(5, ge=0)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -19,7 +20,7 @@ from tqdm.auto import tqdm
 
 from deskmetrics.config import Settings
 from deskmetrics.connectors import get_connector
-from deskmetrics.connectors.base import Batch, Connector, Window
+from deskmetrics.connectors.base import Batch, Connector, LiveKeys, Window
 from deskmetrics.connectors.sources import SourceConfig
 from deskmetrics.schema import tables as t
 from deskmetrics.schema.sentiment import sentiment
@@ -30,6 +31,8 @@ from deskmetrics.warehouse.load import ensure_schema, upsert
 log = logging.getLogger(__name__)
 TABLES = {table.name: table for table in t.CANONICAL_TABLES}
 DIRTY_KEY = "facts_dirty"
+# the children that go with a ticket deleted at the source
+TICKET_CHILDREN = (t.status_changes, t.ticket_events, t.time_entries)
 
 
 @dataclass
@@ -40,16 +43,37 @@ class StreamReport:
     deleted: int = 0
     batches: int = 0
     resumed: bool = False
+    reconciled: bool = False
 
 
 @dataclass
 class SyncReport:
+    """What a sync read and wrote, and where its time went (seconds)."""
+
     source: str
     streams: dict[str, StreamReport] = field(default_factory=dict)
+    requests: int = 0
+    request_seconds: float = 0.0  # waiting on the vendor (network and server)
+    waited_seconds: float = 0.0  # deliberate: pacing under the vendor's limit, retry backoff
+    load_seconds: float = 0.0  # committing batches to the warehouse
+    facts_seconds: float = 0.0  # recomputing the per-ticket facts at the end
+    total_seconds: float = 0.0
 
     @property
     def quarantined(self) -> int:
         return sum(s.quarantined for s in self.streams.values())
+
+    @property
+    def parse_seconds(self) -> float:
+        """Everything else: decoding JSON and mapping records onto the canonical tables."""
+        return max(
+            0.0,
+            self.total_seconds
+            - self.request_seconds
+            - self.waited_seconds
+            - self.load_seconds
+            - self.facts_seconds,
+        )
 
 
 def parse_instant(value: str | datetime | None) -> datetime | None:
@@ -70,6 +94,7 @@ def sync_source(
     progress: bool = False,
 ) -> SyncReport:
     """Sync every stream of one source; returns what was read, loaded and quarantined."""
+    started = time.perf_counter()
     connector = connector or get_connector(source.type)(source, settings)
     report = SyncReport(source.name)
     with warehouse.writing() as conn:
@@ -86,18 +111,30 @@ def sync_source(
                 since=parse_instant(since),
                 touched=touched,
                 progress=progress,
+                timing=report,
             )
     finally:
         connector.close()
+        client = connector.client
+        report.requests = client.requests
+        report.request_seconds, report.waited_seconds = (
+            client.request_seconds,
+            client.waited_seconds,
+        )
+    facts_started = time.perf_counter()
     with warehouse.writing() as conn:
         if was_dirty or touched:
             ids = None if was_dirty else pd.Series(sorted(touched))
             refresh_facts(conn, settings, ids)
         _set_meta(conn, DIRTY_KEY, "0")
+    report.facts_seconds = time.perf_counter() - facts_started
+    report.total_seconds = time.perf_counter() - started
     return report
 
 
-def _sync_stream(warehouse, source, stream, *, full, since, touched, progress) -> StreamReport:
+def _sync_stream(
+    warehouse, source, stream, *, full, since, touched, progress, timing
+) -> StreamReport:
     report = StreamReport()
     with warehouse.reading() as conn:
         state = conn.execute(
@@ -122,10 +159,17 @@ def _sync_stream(warehouse, source, stream, *, full, since, touched, progress) -
     for batch in stream.batches(window):
         if batch.max_updated and (newest is None or batch.max_updated > newest):
             newest = batch.max_updated
+        load_started = time.perf_counter()
         _commit(warehouse, source, stream.name, window, batch, newest, report, touched)
+        timing.load_seconds += time.perf_counter() - load_started
         bar.update(batch.records)
         bar.set_postfix(batches=report.batches, quarantined=report.quarantined)
     bar.close()
+    if _reconcile_due(warehouse, source, stream.name, full=full):
+        live = stream.live_keys()
+        if live is not None:
+            _reconcile(warehouse, source, stream.name, live, report)
+            report.reconciled = True
     final = newest or (parse_instant(cursor) if cursor else None)
     with warehouse.writing() as conn:
         _save_state(
@@ -143,6 +187,9 @@ def _commit(warehouse, source, stream_name, window, batch: Batch, newest, report
     with warehouse.writing() as conn:
         # deletions first: a stream may replace a parent's children (delete by ticket, re-add)
         for name, keys in batch.deletions.items():
+            if name == "tickets":
+                report.deleted += _delete_tickets(conn, keys)
+                continue
             table = TABLES[name]
             key = next(iter(table.primary_key.columns))
             if keys:
@@ -153,6 +200,7 @@ def _commit(warehouse, source, stream_name, window, batch: Batch, newest, report
             report.rows += upsert(conn, TABLES[name], frame)
             if "ticket_id" in frame:
                 touched.update(frame["ticket_id"].dropna().astype(str))
+        _clear_fixed(conn, source.name, stream_name, batch)
         if batch.quarantined:
             upsert(
                 conn,
@@ -189,6 +237,96 @@ def _commit(warehouse, source, stream_name, window, batch: Batch, newest, report
     report.records += batch.records
     report.quarantined += len(batch.quarantined)
     report.batches += 1
+
+
+def _clear_fixed(conn, source_name: str, stream_name: str, batch: Batch) -> None:
+    """A record quarantined earlier that has now loaded is fixed, and its quarantine row goes.
+    A ticket's children (``<ticket>/note/<id>``...) are re-read with the ticket, so those not
+    quarantined again in this batch are fixed too."""
+    q = t.quarantine.c
+    held = {
+        key
+        for (key,) in conn.execute(
+            select(q.record_key).where(q.source == source_name, q.stream == stream_name)
+        ).all()
+    }
+    if not held:
+        return
+    loaded: set[str] = set()
+    for name, frame in batch.frames.items():
+        key = next(iter(TABLES[name].primary_key.columns)).name
+        if len(frame) and key in frame:
+            loaded.update(frame[key].dropna().astype(str))
+    fixed = {k for k in held if k in loaded or k.split("/", 1)[0] in loaded}
+    fixed -= {x.record_key for x in batch.quarantined}
+    for chunk in _chunks(sorted(fixed)):
+        conn.execute(
+            delete(t.quarantine).where(
+                q.source == source_name, q.stream == stream_name, q.record_key.in_(chunk)
+            )
+        )
+
+
+def _delete_tickets(conn, ids) -> int:
+    """Tickets deleted at the source go with their status history, events and time."""
+    deleted = 0
+    for chunk in _chunks(sorted(set(ids))):
+        for child in TICKET_CHILDREN:
+            conn.execute(delete(child).where(child.c.ticket_id.in_(chunk)))
+        deleted += conn.execute(delete(t.tickets).where(t.tickets.c.ticket_id.in_(chunk))).rowcount
+    return deleted
+
+
+def _chunks(values: list[str], size: int = 1000):
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def _reconcile_due(warehouse, source, stream_name: str, *, full: bool) -> bool:
+    if full or source.reconcile_days == 0:
+        return True
+    with warehouse.reading() as conn:
+        last = _meta(conn, _reconcile_key(source.name, stream_name))
+    if last is None:
+        return True
+    return datetime.now(UTC) - parse_instant(last) >= timedelta(days=source.reconcile_days)
+
+
+def _reconcile_key(source_name: str, stream_name: str) -> str:
+    return f"reconciled:{source_name}:{stream_name}"
+
+
+def _reconcile(warehouse, source, stream_name, live: LiveKeys, report) -> None:
+    """Remove local rows the vendor no longer holds. The whole key list is read before anything
+    is deleted, so a listing that fails part-way deletes nothing."""
+    keys: set[str] = set()
+    for page in live.pages:
+        keys.update(str(k) for k in page)
+    table = TABLES[live.table]
+    key = next(iter(table.primary_key.columns))
+    with warehouse.writing() as conn:
+        local = {
+            str(k) for (k,) in conn.execute(select(key).where(table.c.source == live.source)).all()
+        }
+        gone = sorted(local - keys)
+        if gone and not keys:
+            # an empty listing against a full warehouse is a permissions or filter problem,
+            # not a vendor that deleted everything
+            log.warning(
+                "%s/%s: the source listed no %s; nothing removed",
+                source.name,
+                stream_name,
+                live.table,
+            )
+            return
+        if live.table == "tickets":
+            report.deleted += _delete_tickets(conn, gone)
+        else:
+            for chunk in _chunks(gone):
+                report.deleted += conn.execute(delete(table).where(key.in_(chunk))).rowcount
+        if gone:
+            log.info("%s/%s: removed %d deleted at the source", source.name, stream_name, len(gone))
+        _set_meta(conn, _reconcile_key(source.name, stream_name), datetime.now(UTC).isoformat())
 
 
 def _save_state(conn, source, stream, *, cursor, detail, rows, keep_cursor=False) -> None:
