@@ -121,6 +121,8 @@ class Insights(_Strict):
     frustrated_reopens: int = Field(2, gt=0)
     recurring_min_count: int = Field(3, gt=1)
     recurring_similarity: float = Field(0.6, gt=0, le=1)
+    # "package.module:function" rewording the report narrative; None keeps the built-in text
+    summarizer: str | None = Field(None, pattern=r"^[\w.]+:[\w.]+$")
 
 
 class Settings(_Strict):

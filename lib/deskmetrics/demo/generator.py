@@ -48,6 +48,9 @@ RESPONSE_DUE_H = np.array([1.0, 2.0, 4.0, 8.0])  # by priority 1..4
 RESOLUTION_DUE_H = np.array([4.0, 8.0, 24.0, 72.0])
 MISSING_TIMESTAMP_SHARE = 0.0005  # "a handful": ~10 at 20k tickets, at least 3
 CLOCK_SKEW_SHARE = 0.0005
+# AI help on a ticket grows as the desk adopts it: this share at the start of the history,
+# rising linearly to the second at its end; alerts never get it (no human conversation)
+AI_ASSISTED_SHARE = (0.05, 0.30)
 
 FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
     "clients": ("client_id", "name", "seats"),
@@ -57,7 +60,7 @@ FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
         "ticket_id", "created_at", "status", "client_id", "contact_id", "board", "category",
         "subcategory", "item", "priority", "channel", "owner_tech_id", "first_response_at",
         "resolved_at", "closed_at", "updated_at", "response_due_at", "resolution_due_at",
-        "title", "source",
+        "title", "source", "ai_assisted",
     ),
     "status_changes": ("ticket_id", "changed_at", "status", "tech_id"),
     "time_entries": ("entry_id", "ticket_id", "tech_id", "started_at", "hours", "billable"),
@@ -97,7 +100,7 @@ def generate(
     end_s = _end_seconds(end, timezone)
     # Independent streams per stage: the clients/technicians do not change with `tickets`.
     # Appending streams keeps the earlier ones (and so the earlier frames) unchanged.
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(7)]
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
     directory = build_directory(streams[0])
     core = sample_core(streams[1], n, end_s, timezone, directory)
     life = simulate(streams[2], core, directory, end_s)
@@ -111,7 +114,9 @@ def generate(
         "clients": directory.clients,
         "contacts": directory.contacts,
         "technicians": directory.technicians,
-        "tickets": _tickets_frame(streams[5], core, life, entries, directory, ticket_ids, end_s),
+        "tickets": _tickets_frame(
+            streams[5], core, life, entries, directory, ticket_ids, end_s
+        ).assign(ai_assisted=_ai_assisted(streams[7], core)),
         "status_changes": _status_frame(life, ticket_ids, tech_ids),
         "time_entries": _entries_frame(entries, ticket_ids, tech_ids),
         "surveys": _surveys_frame(feedback, core, life, directory, ticket_ids, tech_ids),
@@ -181,6 +186,15 @@ def _tickets_frame(
             "title": take_strings(TITLES, core.title),
             "source": take_strings(["demo"], np.zeros(n, dtype=np.int64)),
         }
+    )
+
+
+def _ai_assisted(rng: np.random.Generator, core: TicketCore) -> np.ndarray:
+    first, last = core.created.min(), core.created.max()
+    progress = (core.created - first) / max(last - first, 1)
+    low, high = AI_ASSISTED_SHARE
+    return (rng.random(core.created.size) < low + (high - low) * progress) & (
+        core.channel != cat.CHANNELS.index("alert")
     )
 
 

@@ -63,6 +63,7 @@ CONTRACTS: dict[str, FileContract] = {
                 "resolution_due_at": "instant",
                 "title": "text",
                 "source": "text",
+                "ai_assisted": "bool",
             },
             mandatory=True,
         ),

@@ -71,6 +71,7 @@ tickets = Table(
     Column("resolution_due_at", DateTime),
     Column("title", Text),
     Column("source", String),
+    Column("ai_assisted", Boolean),  # the PSA flagged AI help on the ticket; NULL = not exported
     # facts: derived at load from the settings whose fingerprint is in warehouse_meta
     Column("status_category", String),
     Column("ended_at", DateTime),
@@ -144,6 +145,7 @@ TICKET_FACT_COLUMNS: tuple[str, ...] = tuple(
         "resolution_due_at",
         "title",
         "source",
+        "ai_assisted",
     }
 )
 
