@@ -87,3 +87,27 @@ def test_pacer_spaces_requests_under_the_limit():
     unpaced = Pacer(0, sleep=sleep)
     unpaced.wait()
     assert waits == [0.5, 0.5]
+
+
+def test_the_client_tells_waiting_on_the_server_from_deliberate_waits(server):
+    import threading
+    import time
+
+    def slow(request):
+        time.sleep(0.2)
+        return [{"id": 1}]
+
+    server.add_route("GET", r"/slow", slow)
+    server.fail(429, times=1, retry_after=3)
+    client = HttpClient(server.url, sleep=lambda seconds: time.sleep(seconds / 100))
+    client.get_json("slow")  # a 429, a 0.03 s backoff, then 0.2 s at the server
+    assert 0.03 <= client.waited_seconds < 0.2
+    assert 0.2 <= client.request_seconds < 1.0
+    before = client.request_seconds
+    threads = [threading.Thread(target=client.get_json, args=("slow",)) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # three overlapping requests: counted as the wall time they were in flight, not 3 x 0.2 s
+    assert 0.2 <= client.request_seconds - before < 0.55

@@ -124,12 +124,26 @@ class HttpClient:
         )
         self.requests = 0
         self.retries = 0
-        # where a sync's time goes: waiting on the vendor vs deliberate pacing and backoff
+        # where a sync's time goes: waiting on the vendor vs deliberate pacing and backoff.
+        # Connectors may send requests from several threads, so request_seconds counts the
+        # wall time during which at least one request was in flight, not the sum of them.
         self.request_seconds = 0.0
         self.waited_seconds = 0.0
+        self._in_flight = 0
+        self._flight_started = 0.0
+        self._timing = threading.Lock()
 
     def close(self) -> None:
         self._client.close()
+
+    def _flight(self, step: int) -> None:
+        with self._timing:
+            now = time.perf_counter()
+            if step > 0 and self._in_flight == 0:
+                self._flight_started = now
+            self._in_flight += step
+            if step < 0 and self._in_flight == 0:
+                self.request_seconds += now - self._flight_started
 
     def _sleep(self, seconds: float) -> None:
         started = time.perf_counter()
@@ -187,11 +201,11 @@ class HttpClient:
         self.pacer.wait()
         merged = {**self._auth_headers(), **(headers or {})}
         self.requests += 1
-        started = time.perf_counter()
+        self._flight(+1)
         try:
             response = self._client.request(method, path, params=params, json=json, headers=merged)
         finally:
-            self.request_seconds += time.perf_counter() - started
+            self._flight(-1)
         if response.status_code in RETRY_STATUSES:
             raise RetryableStatus(response.status_code, retry_after_seconds(response), route)
         if response.status_code >= 400:
