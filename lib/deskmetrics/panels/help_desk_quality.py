@@ -25,7 +25,8 @@ VARIANT_WORDS = (
 )
 
 
-def _eligible(ctx: PanelContext, variant: str):
+def fcr_eligible_in_period(ctx: PanelContext, variant: str):
+    """Tickets resolved in the period that count in the FCR denominator of ``variant``."""
     t = ctx.t
     return and_(
         ctx.resolved_in_period(),
@@ -34,8 +35,9 @@ def _eligible(ctx: PanelContext, variant: str):
     )
 
 
-def _fcr(ctx: PanelContext, variant: str):
-    return and_(_eligible(ctx, variant), getattr(ctx.t, variant).is_(True))
+def fcr_in_period(ctx: PanelContext, variant: str):
+    """The eligible tickets resolved on first contact by ``variant``."""
+    return and_(fcr_eligible_in_period(ctx, variant), getattr(ctx.t, variant).is_(True))
 
 
 # -- first contact resolution ----------------------------------------------------------------
@@ -43,7 +45,10 @@ def _first_contact(ctx: PanelContext) -> pd.DataFrame:
     variant = ctx.settings.analysis.fcr_variant
     out = ctx.by_bucket(
         ctx.t.ended_at,
-        {"resolved": count_if(_eligible(ctx, variant)), "fcr": count_if(_fcr(ctx, variant))},
+        {
+            "resolved": count_if(fcr_eligible_in_period(ctx, variant)),
+            "fcr": count_if(fcr_in_period(ctx, variant)),
+        },
     )
     resolved, fcr = ints(out["resolved"]).values, ints(out["fcr"]).values
     return pd.DataFrame(
@@ -59,7 +64,9 @@ def _first_contact(ctx: PanelContext) -> pd.DataFrame:
 
 def _drill_first_contact(ctx, row, field):
     variant = ctx.settings.analysis.fcr_variant
-    condition = _eligible(ctx, variant) if field == "resolved" else _fcr(ctx, variant)
+    condition = (
+        fcr_eligible_in_period(ctx, variant) if field == "resolved" else fcr_in_period(ctx, variant)
+    )
     return and_(in_bucket(ctx, ctx.t.ended_at, row["bucket"]), condition)
 
 
@@ -85,7 +92,10 @@ register(
 def _variants(ctx: PanelContext) -> pd.DataFrame:
     measures = []
     for v in VARIANTS:
-        measures += [count_if(_eligible(ctx, v)).label(f"{v}_n"), count_if(_fcr(ctx, v)).label(v)]
+        measures += [
+            count_if(fcr_eligible_in_period(ctx, v)).label(f"{v}_n"),
+            count_if(fcr_in_period(ctx, v)).label(v),
+        ]
     row = ctx.conn.execute(select(*measures).select_from(tickets).where(ctx.where)).one()._mapping
     eligible = ints([row[f"{v}_n"] for v in VARIANTS]).values
     fcr = ints([row[v] for v in VARIANTS]).values
@@ -113,7 +123,9 @@ register(
         query=_variants,
         chart=Chart("bar", "variant", ("fcr_percent",), ("FCR %",), "percent"),
         drill=lambda ctx, row, field: (
-            _eligible(ctx, row["variant"]) if field == "eligible" else _fcr(ctx, row["variant"])
+            fcr_eligible_in_period(ctx, row["variant"])
+            if field == "eligible"
+            else fcr_in_period(ctx, row["variant"])
         ),
         drill_fields=("eligible", "fcr"),
     )
@@ -121,7 +133,8 @@ register(
 
 
 # -- escalation --------------------------------------------------------------------------------
-def _escalated(ctx):
+def escalated_in_period(ctx):
+    """Tickets resolved in the period that were escalated before the resolve."""
     return and_(ctx.resolved_in_period(), ctx.t.escalated.is_(True))
 
 
@@ -145,12 +158,13 @@ def _rates(frame: pd.DataFrame, label: str) -> pd.DataFrame:
     )
 
 
-def _grouped(ctx: PanelContext, column) -> pd.DataFrame:
+def escalation_counts(ctx: PanelContext, column) -> pd.DataFrame:
+    """key, resolved, escalated per value of a tickets ``column`` (the reports group by owner)."""
     return ctx.frame(
         select(
             column.label("key"),
             count_if(ctx.resolved_in_period()).label("resolved"),
-            count_if(_escalated(ctx)).label("escalated"),
+            count_if(escalated_in_period(ctx)).label("escalated"),
         )
         .where(ctx.where, ctx.resolved_in_period())
         .group_by(column)
@@ -158,7 +172,7 @@ def _grouped(ctx: PanelContext, column) -> pd.DataFrame:
 
 
 def _by_priority(ctx: PanelContext) -> pd.DataFrame:
-    frame = _grouped(ctx, ctx.t.priority)
+    frame = escalation_counts(ctx, ctx.t.priority)
     found = {
         (None if pd.isna(k) else int(k)): r for k, r in zip(frame["key"], frame.index, strict=True)
     }
@@ -181,7 +195,7 @@ def _priority_of(label):
 
 
 def _drill_priority(ctx, row, field):
-    base = _escalated(ctx) if field == "escalated" else ctx.resolved_in_period()
+    base = escalated_in_period(ctx) if field == "escalated" else ctx.resolved_in_period()
     return and_(base, equals_or_none(ctx.t.priority, _priority_of(row["priority"])))
 
 
@@ -202,7 +216,7 @@ register(
 
 
 def _by_type(ctx: PanelContext) -> pd.DataFrame:
-    frame = _grouped(ctx, ctx.t.category)
+    frame = escalation_counts(ctx, ctx.t.category)
     frame["category"] = [NONE if k is None else k for k in frame["key"]]
     out = _rates(frame, "category")
     return out.sort_values(["resolved", "category"], ascending=[False, True]).reset_index(drop=True)
@@ -219,7 +233,7 @@ register(
         query=_by_type,
         chart=Chart("hbar", "category", ("rate_percent",), ("Escalation %",), "percent"),
         drill=lambda ctx, row, field: and_(
-            _escalated(ctx) if field == "escalated" else ctx.resolved_in_period(),
+            escalated_in_period(ctx) if field == "escalated" else ctx.resolved_in_period(),
             equals_or_none(ctx.t.category, row["category"]),
         ),
         drill_fields=("resolved", "escalated"),
@@ -230,7 +244,10 @@ register(
 def _trend(ctx: PanelContext) -> pd.DataFrame:
     out = ctx.by_bucket(
         ctx.t.ended_at,
-        {"resolved": count_if(ctx.resolved_in_period()), "escalated": count_if(_escalated(ctx))},
+        {
+            "resolved": count_if(ctx.resolved_in_period()),
+            "escalated": count_if(escalated_in_period(ctx)),
+        },
     )
     return _rates(out, "bucket")
 
@@ -252,7 +269,7 @@ register(
         ),
         drill=lambda ctx, row, field: and_(
             in_bucket(ctx, ctx.t.ended_at, row["bucket"]),
-            _escalated(ctx) if field == "escalated" else ctx.resolved_in_period(),
+            escalated_in_period(ctx) if field == "escalated" else ctx.resolved_in_period(),
         ),
         drill_fields=("resolved", "escalated"),
     )
@@ -263,7 +280,7 @@ def _time_to_escalate(ctx: PanelContext) -> pd.DataFrame:
     t = ctx.t
     frame = ctx.frame(
         select(t.escalation_business_s.label("s")).where(
-            ctx.where, _escalated(ctx), t.escalation_business_s.is_not(None)
+            ctx.where, escalated_in_period(ctx), t.escalation_business_s.is_not(None)
         )
     )
     values = [float(v) / 3600.0 for v in pd.to_numeric(frame["s"], errors="coerce").dropna()]
@@ -290,7 +307,7 @@ register(
         query=_time_to_escalate,
         chart=Chart("bar", "statistic", ("hours",), ("Business hours",), "hours"),
         drill=lambda ctx, row, field: and_(
-            _escalated(ctx), ctx.t.escalation_business_s.is_not(None)
+            escalated_in_period(ctx), ctx.t.escalation_business_s.is_not(None)
         ),
         drill_fields=("tickets",),
     )
