@@ -106,7 +106,8 @@ class Analysis(_Strict):
 
 
 class Insights(_Strict):
-    """Thresholds of the weekly reports' alerts, automation potential and recurring issues."""
+    """Thresholds of the weekly reports' alerts, automation potential, recurring issues and
+    client dependency."""
 
     automation_accounts: list[str] = Field(default_factory=list)  # technician ids or names
     automation_min_tickets: int = Field(5, gt=0)
@@ -123,6 +124,8 @@ class Insights(_Strict):
     recurring_similarity: float = Field(0.6, gt=0, le=1)
     # "package.module:function" rewording the report narrative; None keeps the built-in text
     summarizer: str | None = Field(None, pattern=r"^[\w.]+:[\w.]+$")
+    affinity_dependency_share: float = Field(0.8, gt=0, le=1)
+    affinity_min_tickets: int = Field(5, gt=0)
 
 
 class Settings(_Strict):
