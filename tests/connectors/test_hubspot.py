@@ -54,6 +54,7 @@ def source(fake: FakeHubSpot, page_size: int = 5, **settings) -> SourceConfig:
         base_url=fake.url,
         secrets=SECRETS,
         page_size=page_size,
+        per_minute=0,  # unpaced: the fakes have no limit to stay under
         settings=settings,
     )
 
