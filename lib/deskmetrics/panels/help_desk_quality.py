@@ -217,7 +217,8 @@ register(
 
 def _by_type(ctx: PanelContext) -> pd.DataFrame:
     frame = escalation_counts(ctx, ctx.t.category)
-    frame["category"] = [NONE if k is None else k for k in frame["key"]]
+    # pandas string columns hold a missing category as NaN, not None
+    frame["category"] = [NONE if pd.isna(k) else k for k in frame["key"]]
     out = _rates(frame, "category")
     return out.sort_values(["resolved", "category"], ascending=[False, True]).reset_index(drop=True)
 
