@@ -1,5 +1,6 @@
 """The HubSpot connector end to end: a fake HubSpot over real HTTP, a DuckDB warehouse and the
-sync engine; plus the mapping rules the reference leaves UNCONFIRMED."""
+sync engine (companies, contacts and associations included); plus the mapping rules the
+reference leaves UNCONFIRMED."""
 
 from __future__ import annotations
 
@@ -7,14 +8,17 @@ import logging
 import traceback
 from datetime import timedelta
 
+import httpx
 import pandas as pd
 import pytest
 from sqlalchemy import inspect, text
 
 from deskmetrics.connectors import get_connector
+from deskmetrics.connectors.connectwise_fields import Malformed
 from deskmetrics.connectors.http import SourceError
 from deskmetrics.connectors.hubspot import HubSpotConnector
 from deskmetrics.connectors.hubspot_api import epoch_ms, hs_instant
+from deskmetrics.connectors.hubspot_assoc import Associations, associations_prefix
 from deskmetrics.connectors.hubspot_map import HsMapper, HsMapping, load_mapping
 from deskmetrics.connectors.sources import SourceConfig
 from deskmetrics.connectors.sync import parse_instant, sync_source
@@ -24,7 +28,7 @@ from fakes.checks import table, vendor_settings
 from fakes.hubspot import ENV, SECRETS, TOKEN, FakeHubSpot, iso, rate_limit_body
 
 SETTINGS = vendor_settings("hubspot")
-CANONICAL = ("technicians", "tickets", "status_changes", "surveys")
+CANONICAL = ("clients", "contacts", "technicians", "tickets", "status_changes", "surveys")
 LABELS = {"1": "New", "2": "Waiting on contact", "3": "Waiting on us", "4": "Closed"}
 LABELS.update({"7002": "Triage", "7003": "Resolved"})
 
@@ -148,6 +152,172 @@ def test_full_sync_loads_every_canonical_table(fake, warehouse):
     owners = fake.server.requests("/crm/v3/owners")
     assert [r.arg("archived") for r in owners] == ["false", "true"]
     assert all(r.headers["authorization"] == f"Bearer {TOKEN}" for r in fake.server.log)
+
+
+# -- companies, contacts and associations -----------------------------------------------------
+def test_full_sync_links_tickets_to_their_primary_company_and_contact(fake, warehouse):
+    run(fake, warehouse)
+
+    tickets = table(warehouse, "tickets").set_index("ticket_id")
+    for ticket_id in fake.tickets:
+        contacts = fake.linked("tickets", ticket_id, "contacts")
+        row = tickets.loc[str(ticket_id)]
+        assert _none(row["client_id"]) == fake.primary_company(ticket_id)
+        assert _none(row["contact_id"]) == (str(contacts[0]) if contacts else None)
+    shared = [t for t in fake.tickets if len(fake.linked("tickets", t, "companies")) > 1]
+    assert shared  # tickets with a second company keep their primary one, not the lowest id
+    assert all(tickets.loc[str(t), "client_id"] != "9001" for t in shared)
+    alone = [t for t in fake.tickets if not fake.linked("tickets", t, "companies")]
+    assert alone and tickets.loc[[str(t) for t in alone], "client_id"].isna().all()
+
+
+def test_companies_land_in_clients_and_contacts_in_contacts(fake, warehouse, tmp_path):
+    mapping = tmp_path / "hubspot.yaml"
+    mapping.write_text("seats_property: managed_seats\n")
+    run(fake, warehouse, mapping=str(mapping))
+
+    clients = table(warehouse, "clients").set_index("client_id")
+    assert sorted(clients.index) == sorted(str(c) for c in fake.companies)
+    for company_id, props in fake.companies.items():
+        assert clients.loc[str(company_id), "name"] == props["name"]
+        assert clients.loc[str(company_id), "seats"] == int(props["managed_seats"])
+    contacts = table(warehouse, "contacts").set_index("contact_id")
+    assert sorted(contacts.index) == sorted(str(c) for c in fake.contacts)
+    for contact_id, props in fake.contacts.items():
+        row = contacts.loc[str(contact_id)]
+        assert row["client_id"] == props["associatedcompanyid"]
+        assert row["name"] == f"{props['firstname']} {props['lastname']}"
+        assert row["email"] == props["email"]
+    # every ticket's client is a loaded client: the dashboards can name it
+    linked = table(warehouse, "tickets")["client_id"].dropna()
+    assert set(linked) <= set(clients.index)
+    searched = [s["body"] for s in fake.searches if s["object"] == "contacts"]
+    assert [f["propertyName"] for f in searched[0]["sorts"]][0] == "lastmodifieddate"
+    order = [s["object"] for s in fake.searches]
+    assert order.index("companies") < order.index("contacts") < order.index("tickets")
+
+
+def test_surveys_are_linked_to_their_ticket_contact_and_client(fake, warehouse):
+    relationship = fake.add_survey("NPS", 9, contact=503)  # no ticket: the contact's company
+    run(fake, warehouse)
+
+    surveys = table(warehouse, "surveys").set_index("response_id")
+    checked = 0
+    for fid, props in fake.feedback.items():
+        if props["hs_survey_type"] == "CUSTOM":
+            continue
+        row = surveys.loc[f"hubspot:{fid}"]
+        tickets = fake.linked("feedback_submissions", fid, "tickets")
+        contact = fake.linked("feedback_submissions", fid, "contacts")[0]
+        assert _none(row["ticket_id"]) == (str(tickets[0]) if tickets else None)
+        company = fake.primary_company(tickets[0]) if tickets else None
+        expected = company or fake.contacts[contact]["associatedcompanyid"]
+        assert row["client_id"] == expected
+        checked += 1
+    assert checked == len(surveys)
+    assert surveys.loc[f"hubspot:{relationship}", "client_id"] == "9002"
+    assert pd.isna(surveys.loc[f"hubspot:{relationship}", "ticket_id"])
+    # a survey on a ticket without a company takes its contact's company, and the contact is
+    # the associated one, not hs_contact_id (which names contact 501 of company 9001)
+    orphan = next(f for f, p in fake.feedback.items() if p.get("hs_ticket_id") == "1001")
+    assert fake.primary_company(1001) is None
+    assert surveys.loc[f"hubspot:{orphan}", "client_id"] == "9002"
+
+
+def test_a_ticket_moved_to_another_company_is_relinked_by_the_incremental_sync(fake, warehouse):
+    run(fake, warehouse)
+    newest = max(parse_instant(c["hs_lastmodifieddate"]) for c in fake.companies.values())
+    moved = sorted(fake.tickets)[1]
+    before = table(warehouse, "tickets").set_index("ticket_id").loc[str(moved), "client_id"]
+    newcomer = fake.add_company("Elm Clinic")
+    fake.move_ticket(moved, newcomer)
+    fake.searches.clear()
+    fake.server.clear_log()
+
+    run(fake, warehouse)
+
+    returned = {s["object"]: s["returned"] for s in fake.searches}
+    since = newest - timedelta(minutes=5)  # the source's overlap
+    recent = [
+        c for c in fake.companies.values() if parse_instant(c["hs_lastmodifieddate"]) >= since
+    ]
+    assert returned["companies"] == len(recent) < len(fake.companies)  # incremental
+    tickets = table(warehouse, "tickets").set_index("ticket_id")
+    assert before != str(newcomer)
+    assert tickets.loc[str(moved), "client_id"] == str(newcomer)
+    assert table(warehouse, "clients").set_index("client_id").loc[str(newcomer), "name"] == (
+        "Elm Clinic"
+    )
+    reads = fake.server.requests(r"/crm/v4/associations/tickets/companies/batch/read")
+    assert reads and all(r.status in (200, 207) for r in reads)
+
+
+def test_association_reads_are_batched_per_page(env, warehouse):
+    with FakeHubSpot(tickets=23) as fake:
+        for attempt in ("full", "incremental"):
+            if attempt == "incremental":
+                for ticket_id in sorted(fake.tickets)[:7]:
+                    fake.update_ticket(ticket_id, subject="edited")
+                fake.searches.clear()
+                fake.server.clear_log()
+            run(fake, warehouse, page_size=5)
+            log = [r.path for r in fake.server.log]
+            objects = "/crm/v3/objects"
+            start = log.index(f"{objects}/tickets/search")
+            end = log.index(f"{objects}/feedback_submissions/search")
+            during = [p for p in log[start:end] if "/associations/" in p]
+            pages = [s for s in fake.ticket_searches() if s["returned"]]
+            assert len(during) == len(pages) * 2  # companies and contacts, once per page
+            ticket_reads = [
+                r for r in fake.assoc_reads if r["from"] == "tickets" and len(r["inputs"])
+            ][: len(during)]
+            sizes = sorted(len(r["inputs"]) for r in ticket_reads)
+            assert sizes == sorted([s["returned"] for s in pages] * 2)
+            feedback_pages = [s for s in fake.searches if s["object"] == "feedback_submissions"]
+            after = [p for p in log[end:] if "/associations/" in p]
+            assert len(after) <= 4 * len(feedback_pages)  # at most four per page of surveys
+            assert after or attempt == "incremental"  # (a page of CUSTOM surveys needs none)
+            fake.assoc_reads.clear()
+        assert not fake.server.errors
+
+
+def test_one_records_many_links_are_paged_and_big_pages_are_split(env):
+    with FakeHubSpot(tickets=10, assoc_page=1) as fake:
+        connector = HubSpotConnector(source(fake), SETTINGS)
+        reader = Associations(connector.searcher(), "/crm/v4/associations", batch=4)
+        ids = [str(t) for t in sorted(fake.tickets)]
+        links = reader.read("tickets", "companies", ids)
+        connector.close()
+        for ticket_id in fake.tickets:
+            got = sorted(int(link.to_id) for link in links.get(str(ticket_id), []))
+            assert got == fake.linked("tickets", ticket_id, "companies")
+        first = [r for r in fake.assoc_reads if not any("after" in i for i in r["inputs"])]
+        assert [len(r["inputs"]) for r in first] == [4, 4, 2]  # 10 ids in batches of 4
+        follow = [r for r in fake.assoc_reads if r not in first]
+        shared = [t for t in fake.tickets if len(fake.linked("tickets", t, "companies")) > 1]
+        assert follow and {i["id"] for r in follow for i in r["inputs"]} == {str(t) for t in shared}
+        assert not fake.server.errors
+
+
+def test_association_errors_other_than_no_links_stop_the_sync(fake, warehouse):
+    body = {
+        "status": "COMPLETE",
+        "results": [],
+        "errors": [{"status": "error", "category": "VALIDATION_ERROR", "message": "bad id"}],
+    }
+    fake.server.fail(207, times=None, path=r"/batch/read$", body=body)
+    with pytest.raises(SourceError, match="could not read the associations.*VALIDATION_ERROR"):
+        run(fake, warehouse)
+    assert table(warehouse, "tickets").empty  # nothing loaded with links read as empty
+    fake.server.clear_faults()
+    unauthenticated = httpx.post(
+        fake.url + "/crm/v4/associations/tickets/companies/batch/read", json={"inputs": []}
+    )
+    assert unauthenticated.status_code == 401  # the same bearer check as every other route
+
+
+def _none(value: object) -> object:
+    return None if pd.isna(value) else value
 
 
 def test_the_result_cap_is_passed_by_restarting_from_the_last_record(env, warehouse):
@@ -288,18 +458,34 @@ def test_crash_after_two_pages_then_rerun_equals_a_clean_run(env, tmp_path):
 
 # -- settings -------------------------------------------------------------------------------
 def test_the_api_path_prefix_and_ticket_filters_are_honoured(env, warehouse):
-    with FakeHubSpot(tickets=8, prefix="/proxy/crm/2025-09") as fake:
+    dated = dict(prefix="/proxy/crm/2025-09", assoc_prefix="/proxy/crm/associations/2026-03")
+    with FakeHubSpot(tickets=8, **dated) as fake:
         filters = [{"propertyName": "hs_pipeline", "operator": "EQ", "value": "0"}]
-        run(fake, warehouse, api_prefix="proxy/crm/2025-09/", ticket_filters=filters)
+        run(
+            fake,
+            warehouse,
+            api_prefix="proxy/crm/2025-09/",
+            associations_prefix="/proxy/crm/associations/2026-03",
+            ticket_filters=filters,
+        )
         paths = {r.path for r in fake.server.log}
+        objects = "/proxy/crm/2025-09/objects"
+        links = "/proxy/crm/associations/2026-03"
         assert paths == {
             "/proxy/crm/2025-09/owners",
             "/proxy/crm/2025-09/pipelines/tickets",
-            "/proxy/crm/2025-09/objects/tickets/search",
-            "/proxy/crm/2025-09/objects/feedback_submissions/search",
+            *(f"{objects}/{o}/search" for o in ("companies", "contacts", "tickets")),
+            f"{objects}/feedback_submissions/search",
+            f"{links}/tickets/companies/batch/read",
+            f"{links}/tickets/contacts/batch/read",
+            f"{links}/feedback_submissions/tickets/batch/read",
+            f"{links}/feedback_submissions/contacts/batch/read",
+            f"{links}/contacts/companies/batch/read",
         }
         support = {str(i) for i, p in fake.tickets.items() if p["hs_pipeline"] == "0"}
-        assert set(table(warehouse, "tickets")["ticket_id"]) == support
+        tickets = table(warehouse, "tickets").set_index("ticket_id")
+        assert set(tickets.index) == support
+        assert tickets["client_id"].notna().any()  # the associations came through the prefix
         assert not fake.server.errors
 
         with pytest.raises(ConfigError, match=r"unknown key\(s\) \['pipelines'\]"):
@@ -308,6 +494,21 @@ def test_the_api_path_prefix_and_ticket_filters_are_honoured(env, warehouse):
             HubSpotConnector(source(fake, ticket_filters=[{"propertyName": "x"}]), SETTINGS)
         with pytest.raises(ConfigError, match="does not exist"):
             HubSpotConnector(source(fake, mapping="nowhere/hs.yaml"), SETTINGS)
+
+
+def test_the_associations_prefix_follows_a_v3_api_prefix(env, warehouse):
+    assert associations_prefix("/crm/v3") == "/crm/v4/associations"
+    assert associations_prefix("/crm/2025-09") == "/crm/2025-09/associations"
+    assert associations_prefix("/crm/v3", "crm/associations/2026-03/") == (
+        "/crm/associations/2026-03"
+    )
+    with FakeHubSpot(
+        tickets=4, prefix="/gw/crm/v3", assoc_prefix="/gw/crm/v4/associations"
+    ) as fake:
+        run(fake, warehouse, api_prefix="gw/crm/v3")
+        assert fake.server.requests(r"/gw/crm/v4/associations/tickets/companies/batch/read")
+        assert all(r.status < 400 for r in fake.server.log)
+        assert not fake.server.errors
 
 
 def test_stage_history_and_feedback_can_be_switched_off(fake, warehouse):
@@ -387,4 +588,21 @@ def test_mapping_rules(tmp_path):
     custom.write_text("statuses: {}\n")
     with pytest.raises(ConfigError, match="unknown key"):
         load_mapping(custom)
+    custom.write_text("seats_property: [a]\n")
+    with pytest.raises(ConfigError, match="seats_property"):
+        load_mapping(custom)
+
+    seated = HsMapper(HsMapping(seats_property="managed_seats"), {})
+    company = {"id": "7", "properties": {"name": " Acme ", "managed_seats": "25.0"}}
+    assert seated.client(company) == {"client_id": "7", "name": "Acme", "seats": 25}
+    assert mapper.client(company)["seats"] is None  # no seats property named: unknown
+    with pytest.raises(Malformed, match="managed_seats is not a number"):
+        seated.client({"id": "7", "properties": {"managed_seats": "lots"}})
+    person = {"id": "8", "properties": {"firstname": "Ana", "email": "a@x.example"}}
+    assert HsMapper.contact(person) == {
+        "contact_id": "8",
+        "client_id": None,
+        "name": "Ana",
+        "email": "a@x.example",
+    }
     assert iso(parse_instant("2024-01-01T00:00:00Z")) == "2024-01-01T00:00:00.000Z"

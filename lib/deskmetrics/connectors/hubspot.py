@@ -1,8 +1,10 @@
-"""HubSpot help desk (CRM tickets): owners, tickets with their stage history, and feedback
-submissions (CSAT, CES, NPS surveys).
+"""HubSpot help desk (CRM tickets): owners, companies (clients), contacts, tickets with their
+stage history, company and contact, and feedback submissions (CSAT, CES, NPS surveys) linked to
+their ticket and client.
 
-Tickets and feedback submissions come from the CRM search API (``POST .../search``), filtered
-on ``hs_lastmodifieddate >= since`` and sorted by it then ``hs_object_id``, ascending. A search
+Companies, contacts, tickets and feedback submissions come from the CRM search API
+(``POST .../search``), filtered on the last-modified property (``hs_lastmodifieddate``;
+``lastmodifieddate`` for contacts) ``>= since`` and sorted by it then ``hs_object_id``. A search
 cannot page past 10,000 results, so before reaching the cap the search starts again from the
 last (modified, id) it read; that pair is also the resume position, so a sync stopped at any
 page continues after the last page it committed (see ``hubspot_api``).
@@ -14,18 +16,27 @@ ticket, but only the latest entry into each stage is known (``propertiesWithHist
 give every change but the search API does not offer it; a batch read per page would). Each
 ticket's status changes are replaced whenever the ticket is read.
 
+Search results carry no associations, so each page of tickets is followed by two batch reads
+(tickets to companies, tickets to contacts) and each page of surveys by at most four (see
+``hubspot_assoc``): a ticket's client is its primary company, else its lowest company id.
+
 ``sources.<name>.settings`` (all optional):
 
 - ``mapping``: the mapping file (default ``parameters/mappings/hubspot.yaml``): priority
-  values and the scale of each survey type;
+  values, the scale of each survey type and the company property that holds managed seats;
 - ``api_prefix``: the path in front of ``objects/...``, ``pipelines/...`` and ``owners``
   (default ``crm/v3``), for proxies or newer API versions;
+- ``associations_prefix``: the path in front of ``{from}/{to}/batch/read`` (default: from
+  ``api_prefix``, its ``v3`` made ``v4/associations``, e.g. ``crm/v4/associations``; any other
+  prefix gets ``/associations``); set ``crm/associations/2026-03`` for the dated API;
 - ``ticket_filters``: extra search filters AND-ed to the ticket search, e.g.
   ``[{propertyName: hs_pipeline, operator: EQ, value: "0"}]`` (at most 8);
-- ``stage_history`` / ``feedback``: false skips the stage history / the surveys;
+- ``stage_history`` / ``feedback`` / ``companies`` / ``contacts``: false skips the stage
+  history / the surveys / the clients / the contacts (tickets keep their links either way);
 - ``search_cap``: results one search query may page through (default 10,000).
 
-The token is a private-app (or OAuth) access token, read from ``secrets.token``. HubSpot's
+The token is a private-app (or OAuth) access token, read from ``secrets.token``; it needs the
+read scopes of tickets, companies, contacts and feedback submissions. HubSpot's
 search API allows about 4 requests a second, so the connector paces itself at 240 a minute by
 default (``per_minute`` on the source overrides it).
 """
@@ -33,6 +44,7 @@ default (``per_minute`` on the source overrides it).
 from __future__ import annotations
 
 import time
+from abc import abstractmethod
 from collections.abc import Callable, Iterator
 
 from deskmetrics.config import Settings
@@ -41,14 +53,24 @@ from deskmetrics.connectors.base import Batch, Connector, Stream, Window
 from deskmetrics.connectors.connectwise_fields import Malformed, frame, quarantined, record_key
 from deskmetrics.connectors.http import HttpClient
 from deskmetrics.connectors.hubspot_api import (
+    MODIFIED,
     SEARCH_CAP,
     HubSpotClient,
     Searcher,
     hs_instant,
     iso_ms,
     position_of,
+    search_filters,
+)
+from deskmetrics.connectors.hubspot_assoc import (
+    Associations,
+    associations_prefix,
+    link_surveys,
+    ticket_links,
 )
 from deskmetrics.connectors.hubspot_map import (
+    COMPANY_PROPERTIES,
+    CONTACT_PROPERTIES,
     FEEDBACK_PROPERTIES,
     TICKET_PROPERTIES,
     HsMapper,
@@ -58,31 +80,32 @@ from deskmetrics.connectors.hubspot_map import (
 from deskmetrics.connectors.sources import SourceConfig
 from deskmetrics.errors import ConfigError
 
-SETTINGS = ("mapping", "api_prefix", "ticket_filters", "stage_history", "feedback", "search_cap")
-OPERATORS = {"EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN", "HAS_PROPERTY"}
+SETTINGS = (
+    "mapping",
+    "api_prefix",
+    "associations_prefix",
+    "ticket_filters",
+    "stage_history",
+    "feedback",
+    "companies",
+    "contacts",
+    "search_cap",
+)
 
 
 class _SearchStream(Stream):
     """One CRM object through the search API, resumable at (modified, id)."""
 
+    modified = MODIFIED  # the object's last-modified property
+
     def __init__(self, name: str, obj: str, connector: HubSpotConnector, extra=None) -> None:
         self.name, self.obj, self.connector, self.extra = name, obj, connector, extra or []
 
-    def properties(self) -> list[str]:
-        return list(FEEDBACK_PROPERTIES)
+    @abstractmethod
+    def properties(self) -> list[str]: ...
 
-    def page_batch(self, page: list[dict]) -> Batch:
-        rows, bad = [], []
-        mapper = self.connector.mapper()
-        for n, record in enumerate(page):
-            try:
-                row = mapper.survey(record)
-            except Malformed as exc:
-                bad.append(quarantined(_key(record, n), str(exc), record))
-                continue
-            if row is not None:
-                rows.append(row)
-        return Batch(frames={"surveys": frame("surveys", rows)}, quarantined=bad)
+    @abstractmethod
+    def page_batch(self, page: list[dict]) -> Batch: ...
 
     def batches(self, window: Window) -> Iterator[Batch]:
         position = None
@@ -91,17 +114,73 @@ class _SearchStream(Stream):
             position = (modified, int(window.resume["after_id"]))
         searcher = self.connector.searcher()
         path = f"{self.connector.prefix}/objects/{self.obj}/search"
-        for page, after in searcher.pages(
-            path, self.properties(), window.since, position, self.extra
-        ):
+        pages = searcher.pages(
+            path, self.properties(), window.since, position, self.extra, self.modified
+        )
+        for page, after in pages:
             batch = self.page_batch(page)
-            stamps = [p[0] for p in map(position_of, page) if p is not None]
+            stamps = [p[0] for p in (position_of(r, self.modified) for r in page) if p]
             batch.max_updated = max(stamps).to_pydatetime() if stamps else None
             batch.resume = (
                 {"after_modified": iso_ms(after[0]), "after_id": str(after[1])} if after else {}
             )
             batch.records = len(page)
             yield batch
+
+
+def _mapped(page: list[dict], convert: Callable[[dict], dict | None]) -> tuple[list, list]:
+    """([(row, record)], quarantined) of one page; ``convert`` returns None to skip one."""
+    pairs, bad = [], []
+    for n, record in enumerate(page):
+        try:
+            row = convert(record)
+        except Malformed as exc:
+            bad.append(quarantined(_key(record, n), str(exc), record))
+            continue
+        if row is not None:
+            pairs.append((row, record))
+    return pairs, bad
+
+
+class _EntityStream(_SearchStream):
+    """Companies (clients) or contacts: one canonical row per record."""
+
+    def __init__(
+        self,
+        connector: HubSpotConnector,
+        obj: str,
+        table: str,
+        props: list[str],
+        convert: Callable[[dict], dict],
+        modified: str,
+    ) -> None:
+        super().__init__(obj, obj, connector)
+        self.table, self.props, self.convert, self.modified = table, props, convert, modified
+
+    def properties(self) -> list[str]:
+        return list(self.props)
+
+    def page_batch(self, page: list[dict]) -> Batch:
+        pairs, bad = _mapped(page, self.convert)
+        rows = [row for row, _ in pairs]
+        return Batch(frames={self.table: frame(self.table, rows)}, quarantined=bad)
+
+
+class _FeedbackStream(_SearchStream):
+    """Feedback submissions as surveys, linked to their ticket, contact and client."""
+
+    def __init__(self, connector: HubSpotConnector) -> None:
+        super().__init__("feedback_submissions", "feedback_submissions", connector)
+
+    def properties(self) -> list[str]:
+        return list(FEEDBACK_PROPERTIES)
+
+    def page_batch(self, page: list[dict]) -> Batch:
+        pairs, bad = _mapped(page, self.connector.mapper().survey)
+        rows = {row["response_id"].removeprefix("hubspot:"): row for row, _ in pairs}
+        if rows:
+            link_surveys(self.connector.associations(), rows)
+        return Batch(frames={"surveys": frame("surveys", list(rows.values()))}, quarantined=bad)
 
 
 class _TicketStream(_SearchStream):
@@ -115,14 +194,12 @@ class _TicketStream(_SearchStream):
 
     def page_batch(self, page: list[dict]) -> Batch:
         mapper = self.connector.mapper()
-        tickets, changes, bad = [], [], []
-        for n, record in enumerate(page):
-            try:
-                ticket = mapper.ticket(record)
-            except Malformed as exc:
-                bad.append(quarantined(_key(record, n), str(exc), record))
-                continue
-            tickets.append(ticket)
+        pairs, bad = _mapped(page, mapper.ticket)
+        tickets = [ticket for ticket, _ in pairs]
+        links = ticket_links(self.connector.associations(), [t["ticket_id"] for t in tickets])
+        changes = []
+        for ticket, record in pairs:
+            ticket.update(links[ticket["ticket_id"]])
             if self.history:
                 rows, wrong = mapper.status_changes(ticket, record)
                 changes += rows
@@ -188,13 +265,15 @@ class HubSpotConnector(Connector):
         self._token: str | None = None
         self.mapping = load_mapping(options.get("mapping"))
         self.prefix = "/" + str(options.get("api_prefix", "crm/v3")).strip("/")
-        self.filters = _filters(source.name, options.get("ticket_filters"))
+        self.assoc_prefix = associations_prefix(self.prefix, options.get("associations_prefix"))
+        self.filters = search_filters(source.name, options.get("ticket_filters"))
         cap = options.get("search_cap", SEARCH_CAP)
         if isinstance(cap, bool) or not isinstance(cap, int) or not 1 <= cap <= SEARCH_CAP:
             raise ConfigError(f"sources.{source.name}.settings.search_cap: use 1-{SEARCH_CAP}")
         self.cap = cap
         self._mapper: HsMapper | None = None
         self._searcher: Searcher | None = None
+        self._associations: Associations | None = None
         super().__init__(source, settings, client)
 
     def auth_headers(self) -> dict[str, str]:
@@ -219,6 +298,11 @@ class HubSpotConnector(Connector):
             self._searcher = Searcher(self.client, self.source.page_size, self.cap, hint)
         return self._searcher
 
+    def associations(self) -> Associations:
+        if self._associations is None:
+            self._associations = Associations(self.searcher(), self.assoc_prefix)
+        return self._associations
+
     def mapper(self) -> HsMapper:
         """The mapper with this portal's pipelines, read once per connector."""
         if self._mapper is None:
@@ -228,31 +312,21 @@ class HubSpotConnector(Connector):
 
     def streams(self) -> list[Stream]:
         options = self.source.settings
-        streams: list[Stream] = [
-            _OwnerStream(self),
-            _TicketStream(self, self.filters, bool(options.get("stage_history", True))),
-        ]
-        if options.get("feedback", True):
-            streams.append(_SearchStream("feedback_submissions", "feedback_submissions", self))
-        return streams
-
-
-def _filters(name: str, value: object) -> list[dict]:
-    where = f"sources.{name}.settings.ticket_filters"
-    if value is None:
-        return []
-    if not isinstance(value, list) or len(value) > 8:
-        raise ConfigError(f"{where}: use a list of at most 8 filters")
-    for item in value:
-        if (
-            not isinstance(item, dict)
-            or not isinstance(item.get("propertyName"), str)
-            or item.get("operator") not in OPERATORS
-        ):
-            raise ConfigError(
-                f"{where}: each filter needs propertyName and an operator ({', '.join(sorted(OPERATORS))})"
+        streams: list[Stream] = [_OwnerStream(self)]
+        if options.get("companies", True):
+            client = HsMapper(self.mapping, {}).client  # companies need no pipelines
+            props = [*COMPANY_PROPERTIES, *filter(None, [self.mapping.seats_property])]
+            streams.append(_EntityStream(self, "companies", "clients", props, client, MODIFIED))
+        if options.get("contacts", True):
+            contact, modified = HsMapper.contact, "lastmodifieddate"
+            streams.append(
+                _EntityStream(self, "contacts", "contacts", CONTACT_PROPERTIES, contact, modified)
             )
-    return [dict(item) for item in value]
+        history = bool(options.get("stage_history", True))
+        streams.append(_TicketStream(self, self.filters, history))
+        if options.get("feedback", True):
+            streams.append(_FeedbackStream(self))
+        return streams
 
 
 def _key(record: dict, index: int) -> str:

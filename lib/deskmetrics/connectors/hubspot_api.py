@@ -1,8 +1,9 @@
 """HubSpot HTTP details: a client that understands HubSpot's 429 bodies, and the CRM search
 pager that walks past the 10,000-result cap by restarting from the last record it saw.
 
-Search pages are sorted by ``hs_lastmodifieddate`` then ``hs_object_id``, ascending. A position
-is the pair (modified, id) of the last record read; a search that continues from it asks for
+Search pages are sorted by the object's last-modified property (``hs_lastmodifieddate``; contacts
+keep theirs in ``lastmodifieddate``) then ``hs_object_id``, ascending. A position is the pair
+(modified, id) of the last record read; a search that continues from it asks for
 ``modified > M`` OR (``modified = M`` AND ``hs_object_id > I``), so records sharing one
 timestamp are neither skipped nor read twice, however many of them there are. The same
 position is the stream's resume point after a crash. That HubSpot honours the second sort key
@@ -26,11 +27,13 @@ from deskmetrics.connectors.http import (
     retry_after_seconds,
     safe_message,
 )
+from deskmetrics.errors import ConfigError
 
 MAX_SEARCH_PAGE = 100  # HubSpot documents up to 200; 100 keeps each page's payload modest
 SEARCH_CAP = 10_000  # a search query cannot page past this many results (HTTP 400)
 MAX_QUERIES = 100_000  # a loop guard, far above any real portal
 MODIFIED, OBJECT_ID = "hs_lastmodifieddate", "hs_object_id"
+OPERATORS = {"EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN", "HAS_PROPERTY"}
 # waits when a 429 carries no Retry-After: the official Node SDK's choices (reference 4.5)
 POLICY_WAIT = {"TEN_SECONDLY_ROLLING": 10.0, "SECONDLY": 1.0}
 
@@ -96,14 +99,14 @@ def epoch_ms(moment: datetime | pd.Timestamp) -> str:
     return str(int(pd.Timestamp(aware).tz_convert("UTC").value // 1_000_000))
 
 
-def position_of(record: dict) -> tuple[pd.Timestamp, int] | None:
+def position_of(record: dict, prop: str = MODIFIED) -> tuple[pd.Timestamp, int] | None:
     """(modified, id) of a search result, or None when either is unreadable."""
     props = record.get("properties") if isinstance(record.get("properties"), dict) else {}
     raw_id = props.get(OBJECT_ID) or record.get("id")
     if not str(raw_id or "").isdigit():
         return None
     try:
-        modified = hs_instant(props.get(MODIFIED), MODIFIED)
+        modified = hs_instant(props.get(prop), prop)
     except Malformed:
         return None
     return (modified, int(raw_id)) if modified is not None else None
@@ -123,19 +126,20 @@ class Searcher:
         since: datetime | None,
         position: tuple[pd.Timestamp, int] | None,
         extra: list[dict],
+        prop: str = MODIFIED,
     ) -> list[dict]:
         if position is not None:
             modified, last_id = epoch_ms(position[0]), str(position[1])
             return [
                 {
                     "filters": [
-                        {"propertyName": MODIFIED, "operator": "GT", "value": modified},
+                        {"propertyName": prop, "operator": "GT", "value": modified},
                         *extra,
                     ]
                 },
                 {
                     "filters": [
-                        {"propertyName": MODIFIED, "operator": "EQ", "value": modified},
+                        {"propertyName": prop, "operator": "EQ", "value": modified},
                         {"propertyName": OBJECT_ID, "operator": "GT", "value": last_id},
                         *extra,
                     ]
@@ -143,9 +147,7 @@ class Searcher:
             ]
         filters = [*extra]
         if since is not None:
-            filters.insert(
-                0, {"propertyName": MODIFIED, "operator": "GTE", "value": epoch_ms(since)}
-            )
+            filters.insert(0, {"propertyName": prop, "operator": "GTE", "value": epoch_ms(since)})
         return [{"filters": filters}] if filters else []
 
     def pages(
@@ -155,14 +157,16 @@ class Searcher:
         since: datetime | None,
         position: tuple[pd.Timestamp, int] | None = None,
         extra: list[dict] | None = None,
+        prop: str = MODIFIED,
     ) -> Iterator[tuple[list[dict], tuple[pd.Timestamp, int] | None]]:
-        """(results, position after them) per page; a new query from the last position
-        whenever the next page would pass the result cap."""
+        """(results, position after them) per page, ordered on the last-modified property
+        ``prop``; a new query from the last position whenever the next page would pass the
+        result cap."""
         for _ in range(MAX_QUERIES):
             body: dict = {
-                "filterGroups": self.filter_groups(since, position, extra or []),
+                "filterGroups": self.filter_groups(since, position, extra or [], prop),
                 "sorts": [
-                    {"propertyName": MODIFIED, "direction": "ASCENDING"},
+                    {"propertyName": prop, "direction": "ASCENDING"},
                     {"propertyName": OBJECT_ID, "direction": "ASCENDING"},
                 ],
                 "properties": properties,
@@ -173,7 +177,7 @@ class Searcher:
                 results, after = self._post(path, body)
                 read += len(results)
                 for record in results:
-                    position = position_of(record) or position
+                    position = position_of(record, prop) or position
                 if results:
                     yield results, position
                 if not after:
@@ -235,3 +239,22 @@ class Searcher:
             if after is None:
                 return
         raise SourceError(f"{path}: more than {MAX_QUERIES} pages; stopping")
+
+
+def search_filters(name: str, value: object) -> list[dict]:
+    """``sources.<name>.settings.ticket_filters`` checked: extra filters AND-ed to a search."""
+    where = f"sources.{name}.settings.ticket_filters"
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > 8:
+        raise ConfigError(f"{where}: use a list of at most 8 filters")
+    for item in value:
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("propertyName"), str)
+            or item.get("operator") not in OPERATORS
+        ):
+            raise ConfigError(
+                f"{where}: each filter needs propertyName and an operator ({', '.join(sorted(OPERATORS))})"
+            )
+    return [dict(item) for item in value]

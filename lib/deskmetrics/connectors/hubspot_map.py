@@ -51,6 +51,17 @@ FEEDBACK_PROPERTIES = (
     "hs_ticket_id",
     "hs_contact_id",
 )
+COMPANY_PROPERTIES = ("hs_object_id", "name", "hs_lastmodifieddate")
+# contacts keep their last-modified time in ``lastmodifieddate``, without the hs_ prefix, and
+# their primary company in ``associatedcompanyid`` [lib: public sync code]
+CONTACT_PROPERTIES = (
+    "hs_object_id",
+    "firstname",
+    "lastname",
+    "email",
+    "associatedcompanyid",
+    "lastmodifieddate",
+)
 
 
 @dataclass(frozen=True)
@@ -61,9 +72,11 @@ class HsMapping:
     survey_scales: dict[str, str] = field(
         default_factory=lambda: {"CSAT": "stars5", "CES": "ces7", "NPS": "nps"}
     )
+    seats_property: str | None = None  # the company property holding managed seats
 
 
-_KEYS = {"priority", "survey_scales", "status_map"}
+_KEYS = {"priority", "survey_scales", "status_map", "seats_property"}
+_TABLES = ("priority", "survey_scales", "status_map")
 
 
 def load_mapping(path: str | Path | None = None) -> HsMapping:
@@ -82,9 +95,12 @@ def load_mapping(path: str | Path | None = None) -> HsMapping:
     if not isinstance(raw, dict) or set(raw) - _KEYS:
         extra = sorted(set(raw) - _KEYS) if isinstance(raw, dict) else raw
         raise ConfigError(f"{file}: unknown key(s) {extra}; use {', '.join(sorted(_KEYS))}")
-    for key in _KEYS:
+    for key in _TABLES:
         if raw.get(key) is not None and not isinstance(raw[key], dict):
             raise ConfigError(f"{file}: {key} should be a mapping of name: value")
+    seats = raw.get("seats_property")
+    if seats is not None and (not isinstance(seats, str) or not seats.strip()):
+        raise ConfigError(f"{file}: seats_property should be a company property name")
     for name, value in (raw.get("priority") or {}).items():
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4:
             raise ConfigError(f"{file}: priority.{name}: use a whole number 1-4")
@@ -96,8 +112,8 @@ def load_mapping(path: str | Path | None = None) -> HsMapping:
     for name, category in (raw.get("status_map") or {}).items():
         if category not in STATUS_CATEGORIES:
             raise ConfigError(f"{file}: status_map.{name}: {category!r} is not a status category")
-    values = {k: dict(raw[k]) for k in ("priority", "survey_scales") if raw.get(k)}
-    return HsMapping(**values)
+    values: dict = {k: dict(raw[k]) for k in ("priority", "survey_scales") if raw.get(k)}
+    return HsMapping(**values, seats_property=seats.strip() if seats else None)
 
 
 @dataclass(frozen=True)
@@ -255,17 +271,38 @@ class HsMapper:
             raise Malformed(f"hs_value is not a number: {props.get('hs_value')!r}") from None
         if rating not in SURVEY_SCALES[scale]:
             raise Malformed(f"hs_value {rating:g} is not on the {scale} scale of a {kind} survey")
-        ticket = text(props.get("hs_ticket_id"))
         return {
             "response_id": f"hubspot:{response_id}",
             "source": "hubspot",
-            "ticket_id": ticket,
+            "ticket_id": text(props.get("hs_ticket_id")),  # associations may replace these
+            "contact_id": text(props.get("hs_contact_id")),  # (not a surveys column)
             "client_id": None,
             "tech_id": None,
             "submitted_at": at,
             "rating": rating,
             "scale": scale,
             "comment": text(props.get("hs_content")),
+        }
+
+    def client(self, record: dict) -> dict:
+        props = _props(record)
+        seats = self.mapping.seats_property
+        raw = props.get(seats) if seats else None
+        try:
+            count = None if raw in (None, "") else int(float(raw))
+        except (TypeError, ValueError):
+            raise Malformed(f"{seats} is not a number of seats: {raw!r}") from None
+        return {"client_id": _id(record, props), "name": text(props.get("name")), "seats": count}
+
+    @staticmethod
+    def contact(record: dict) -> dict:
+        props = _props(record)
+        name = " ".join(p for p in (text(props.get("firstname")), text(props.get("lastname"))) if p)
+        return {
+            "contact_id": _id(record, props),
+            "client_id": text(props.get("associatedcompanyid")),
+            "name": name or None,
+            "email": text(props.get("email")),
         }
 
     @staticmethod
