@@ -66,3 +66,27 @@ def small_msp(tmp_path) -> Path:
 @pytest.fixture
 def small_config() -> Path:
     return FIXTURES / "dashboard_small" / "config.yml"
+
+
+def _manager_report(url: str):
+    """help_desk_small with the Manager report's additions imported on top, as a Session."""
+    from deskmetrics.cli import main
+    from deskmetrics.session import Session
+
+    config = FIXTURES / "help_desk_small" / "config.yml"
+    for part in ("help_desk_small", "report_manager"):
+        command = ["import-csv", str(FIXTURES / part), "--warehouse", url, "--config", str(config)]
+        assert main(command) == 0
+    return Session(url, config)
+
+
+@pytest.fixture(scope="session")
+def manager_report(tmp_path_factory):
+    """The hand-computed Manager report warehouse (tests/fixtures/report_manager/README.md)."""
+    return _manager_report(f"duckdb:///{tmp_path_factory.mktemp('manager_report') / 'w.duckdb'}")
+
+
+@pytest.fixture
+def manager_report_on(warehouse_url):
+    """The same warehouse on each supported dialect."""
+    return _manager_report(warehouse_url)

@@ -6,7 +6,12 @@ import importlib
 from dataclasses import dataclass
 
 # modules that register insight definitions when imported, in the order the docs list them
-MODULES: tuple[str, ...] = ()
+MODULES: tuple[str, ...] = (
+    "team",
+    "affinity",
+    "companies",
+    "escalations",
+)
 
 
 @dataclass(frozen=True)
