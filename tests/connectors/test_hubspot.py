@@ -606,3 +606,26 @@ def test_mapping_rules(tmp_path):
         "email": "a@x.example",
     }
     assert iso(parse_instant("2024-01-01T00:00:00Z")) == "2024-01-01T00:00:00.000Z"
+
+
+def test_a_ticket_archived_in_hubspot_is_removed_with_its_history(env, warehouse):
+    with FakeHubSpot(tickets=40, cap=12) as fake:
+        run(fake, warehouse, page_size=5, search_cap=12)
+        gone = sorted(fake.tickets)[7]
+        assert len(table(warehouse, "status_changes").query(f"ticket_id == '{gone}'")) > 0
+        fake.archive_ticket(gone)
+        fake.searches.clear()
+        run(fake, warehouse, page_size=5, search_cap=12)  # incremental, reconciled an hour ago
+        assert fake.ticket_listings() == []
+        assert str(gone) in set(table(warehouse, "tickets")["ticket_id"])
+        config = source(fake, 5, search_cap=12)
+        connector = HubSpotConnector(config, SETTINGS, sleep=lambda seconds: None)
+        report = sync_source(warehouse, SETTINGS, config, connector=connector, full=True)
+        assert report.streams["tickets"].reconciled and report.streams["tickets"].removed == 1
+        tickets = table(warehouse, "tickets")
+        assert len(tickets) == 39 and str(gone) not in set(tickets["ticket_id"])
+        assert len(table(warehouse, "status_changes").query(f"ticket_id == '{gone}'")) == 0
+        listings = fake.ticket_listings()
+        # ids only, past the search cap by moving the cursor on the creation date
+        assert sum(s["returned"] for s in listings) == 39 and len(listings) > 39 // 12
+        assert all(s["status"] == 200 for s in listings)

@@ -252,7 +252,7 @@ def test_full_sync_removes_tickets_deleted_at_the_source_with_their_history(env)
     stream.live = ["1", "2", "4"]
     report = _run(env, stream, full=True)
     assert report.streams["tickets"].reconciled
-    assert report.streams["tickets"].deleted == 1
+    assert report.streams["tickets"].removed == 1
     assert _count(warehouse, "SELECT count(*) FROM tickets") == 3
     assert _count(warehouse, "SELECT count(*) FROM tickets WHERE ticket_id = '3'") == 0
     assert _count(warehouse, "SELECT count(*) FROM status_changes WHERE ticket_id = '3'") == 0
@@ -290,7 +290,7 @@ def test_a_failed_or_empty_listing_deletes_nothing(env):
     assert _count(warehouse, "SELECT count(*) FROM tickets") == 4
     stream.live = []
     report = _run(env, stream, full=True)
-    assert report.streams["tickets"].deleted == 0
+    assert report.streams["tickets"].removed == 0
     assert _count(warehouse, "SELECT count(*) FROM tickets") == 4
 
 
@@ -329,13 +329,19 @@ def test_the_report_says_where_the_time_went(env):
     ("vendor", "configured", "expected"),
     [("halo", None, 55), ("smileback", None, 30), ("halo", 0, 0), ("hubspot", 12, 12)],
 )
-def test_connectors_pace_under_the_vendor_limit_unless_told_otherwise(vendor, configured, expected):
+def test_connectors_pace_under_the_vendor_limit_unless_told_otherwise(
+    vendor, configured, expected, monkeypatch
+):
+    import importlib
+
     from deskmetrics.connectors import get_connector
 
-    settings = load_settings(use_local=False)
-    body = {"name": "x", "type": vendor, "base_url": "http://127.0.0.1:9"}
+    fake = importlib.import_module(f"fakes.{vendor}")
+    for name, value in fake.ENV.items():
+        monkeypatch.setenv(name, value)
+    body = {"name": "x", "type": vendor, "base_url": "http://127.0.0.1:9", "secrets": fake.SECRETS}
     if configured is not None:
         body["per_minute"] = configured
-    source = SourceConfig(**body)
-    connector = get_connector(vendor)(source, settings, client=HttpClient("http://127.0.0.1:9"))
+    connector = get_connector(vendor)(SourceConfig(**body), load_settings(use_local=False))
     assert connector.per_minute == expected
+    assert connector.client.pacer.interval == (60 / expected if expected else 0)

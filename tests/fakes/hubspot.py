@@ -273,6 +273,12 @@ class FakeHubSpot:
         self.tickets[ticket_id].update(props)
         self.tickets[ticket_id]["hs_lastmodifieddate"] = self.tick()
 
+    def archive_ticket(self, ticket_id: int) -> None:
+        """Archived (deleted) in HubSpot: gone from search, as the portal's UI delete does."""
+        for target in ("companies", "contacts"):
+            self._unlink("tickets", ticket_id, target)
+        del self.tickets[ticket_id]
+
     def move_ticket(self, ticket_id: int, company_id: int) -> None:
         """The ticket now belongs (only) to ``company_id``, as its primary company."""
         self._unlink("tickets", ticket_id, "companies")
@@ -431,7 +437,11 @@ class FakeHubSpot:
 
     # -- what the tests read ---------------------------------------------------------------
     def ticket_searches(self) -> list[dict]:
-        return [s for s in self.searches if s["object"] == "tickets"]
+        """Searches that read tickets (not the id listings that look for deleted ones)."""
+        return [s for s in self.searches if s["object"] == "tickets" and not _listing(s["body"])]
+
+    def ticket_listings(self) -> list[dict]:
+        return [s for s in self.searches if s["object"] == "tickets" and _listing(s["body"])]
 
     def primary_company(self, ticket_id: int) -> str | None:
         """The company a ticket's client_id should be: its primary one, else its lowest."""
@@ -441,6 +451,10 @@ class FakeHubSpot:
 
     def linked(self, source: str, source_id: int, target: str) -> list[int]:
         return sorted(self.links[(source, target)].get(source_id, {}))
+
+
+def _listing(body: dict) -> bool:
+    return body.get("properties") == ["createdate"]
 
 
 def rate_limit_body(policy: str = "TEN_SECONDLY_ROLLING") -> dict:

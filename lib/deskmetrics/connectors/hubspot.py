@@ -49,7 +49,7 @@ from collections.abc import Callable, Iterator
 
 from deskmetrics.config import Settings
 from deskmetrics.connectors import register
-from deskmetrics.connectors.base import Batch, Connector, Stream, Window
+from deskmetrics.connectors.base import Batch, Connector, LiveKeys, Stream, Window
 from deskmetrics.connectors.connectwise_fields import Malformed, frame, quarantined, record_key
 from deskmetrics.connectors.http import HttpClient
 from deskmetrics.connectors.hubspot_api import (
@@ -91,6 +91,7 @@ SETTINGS = (
     "contacts",
     "search_cap",
 )
+CREATED = "createdate"  # never changes, so a listing ordered on it misses nothing
 
 
 class _SearchStream(Stream):
@@ -191,6 +192,16 @@ class _TicketStream(_SearchStream):
     def properties(self) -> list[str]:
         stages = self.connector.mapper().stage_properties() if self.history else []
         return [*TICKET_PROPERTIES, *stages]
+
+    def live_keys(self) -> LiveKeys:
+        """Every ticket id the portal still holds (archived tickets drop out of search), in
+        creation order so the moving cursor passes the search cap; same filters as the sync."""
+        searcher = self.connector.searcher()
+        path = f"{self.connector.prefix}/objects/tickets/search"
+        pages = searcher.pages(path, [CREATED], None, None, self.extra, CREATED)
+        return LiveKeys(
+            "tickets", "hubspot", ([str(r.get("id")) for r in page] for page, _ in pages)
+        )
 
     def page_batch(self, page: list[dict]) -> Batch:
         mapper = self.connector.mapper()

@@ -33,6 +33,9 @@ TABLES = {table.name: table for table in t.CANONICAL_TABLES}
 DIRTY_KEY = "facts_dirty"
 # the children that go with a ticket deleted at the source
 TICKET_CHILDREN = (t.status_changes, t.ticket_events, t.time_entries)
+# a batch's deletions in these tables replace a ticket's children; elsewhere they are records
+# deleted at the source
+REPLACED = {"status_changes", "ticket_events"}
 
 
 @dataclass
@@ -40,7 +43,8 @@ class StreamReport:
     records: int = 0
     rows: int = 0
     quarantined: int = 0
-    deleted: int = 0
+    deleted: int = 0  # rows deleted, replaced children included
+    removed: int = 0  # records deleted at the source and so removed here
     batches: int = 0
     resumed: bool = False
     reconciled: bool = False
@@ -188,12 +192,14 @@ def _commit(warehouse, source, stream_name, window, batch: Batch, newest, report
         # deletions first: a stream may replace a parent's children (delete by ticket, re-add)
         for name, keys in batch.deletions.items():
             if name == "tickets":
-                report.deleted += _delete_tickets(conn, keys)
-                continue
-            table = TABLES[name]
-            key = next(iter(table.primary_key.columns))
-            if keys:
-                report.deleted += conn.execute(delete(table).where(key.in_(keys))).rowcount or 0
+                gone = _delete_tickets(conn, keys)
+            else:
+                table = TABLES[name]
+                key = next(iter(table.primary_key.columns))
+                gone = conn.execute(delete(table).where(key.in_(keys))).rowcount or 0 if keys else 0
+            report.deleted += gone
+            if name not in REPLACED:
+                report.removed += gone
         for name, frame in batch.frames.items():
             if name == "surveys" and len(frame):
                 frame = frame.assign(sentiment=sentiment(frame["scale"], frame["rating"]))
@@ -319,11 +325,14 @@ def _reconcile(warehouse, source, stream_name, live: LiveKeys, report) -> None:
                 live.table,
             )
             return
+        removed = 0
         if live.table == "tickets":
-            report.deleted += _delete_tickets(conn, gone)
+            removed = _delete_tickets(conn, gone)
         else:
             for chunk in _chunks(gone):
-                report.deleted += conn.execute(delete(table).where(key.in_(chunk))).rowcount
+                removed += conn.execute(delete(table).where(key.in_(chunk))).rowcount
+        report.deleted += removed
+        report.removed += removed
         if gone:
             log.info("%s/%s: removed %d deleted at the source", source.name, stream_name, len(gone))
         _set_meta(conn, _reconcile_key(source.name, stream_name), datetime.now(UTC).isoformat())
