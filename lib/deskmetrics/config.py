@@ -119,6 +119,7 @@ class Insights(_Strict):
     client_surge_min_tickets: int = Field(5, gt=0)
     csat_drop_points: float = Field(5, gt=0)
     backlog_growth_pct: float = Field(20, gt=0)
+    alert_min_sample: int = Field(10, gt=0)  # smaller samples raise no alert
     frustrated_reopens: int = Field(2, gt=0)
     recurring_min_count: int = Field(3, gt=1)
     recurring_similarity: float = Field(0.6, gt=0, le=1)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import importlib
+import sys
 from dataclasses import dataclass
 
 # modules that register insight definitions when imported, in the order the docs list them
 MODULES: tuple[str, ...] = (
+    "alerts",
+    "recurring",
+    "recommendations",
     "team",
     "affinity",
     "companies",
@@ -24,6 +28,7 @@ class Insight:
 
 
 _INSIGHTS: dict[str, Insight] = {}
+_ORIGIN: dict[str, str] = {}  # insight id -> the module that registered it
 
 
 def register(insight: Insight) -> Insight:
@@ -31,10 +36,13 @@ def register(insight: Insight) -> Insight:
     if existing is not None and existing != insight:
         raise ValueError(f"insight {insight.id!r} is defined twice")
     _INSIGHTS[insight.id] = insight
+    _ORIGIN.setdefault(insight.id, sys._getframe(1).f_globals.get("__name__", ""))
     return insight
 
 
 def all_insights() -> list[Insight]:
+    """In MODULES order, whatever order the modules happened to be imported in."""
     for module in MODULES:
         importlib.import_module(f"deskmetrics.insights.{module}")
-    return list(_INSIGHTS.values())
+    rank = {f"deskmetrics.insights.{m}": i for i, m in enumerate(MODULES)}
+    return sorted(_INSIGHTS.values(), key=lambda i: rank.get(_ORIGIN[i.id], len(MODULES)))
