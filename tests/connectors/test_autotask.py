@@ -91,7 +91,7 @@ def utc(value: str) -> pd.Timestamp:
 
 def ticket_filters(fake) -> list[list[dict]]:
     """The filter of each first-page ticket query (continuations carry the same search)."""
-    return [fake.search_of(r)["filter"] for r in fake.queries("Tickets")]
+    return [fake.search_of(r)["filter"] for r in fake.ticket_pages()]
 
 
 # -- full sync ------------------------------------------------------------------------------
@@ -179,7 +179,7 @@ def test_full_sync_loads_every_canonical_table(fake, warehouse):
     assert report.quarantined == 0 and report.streams["tickets"].batches == 3
 
     # paging: the first query carries the search, then nextPageUrl (absolute) is followed
-    pages = fake.queries("Tickets")
+    pages = fake.ticket_pages()
     assert [p.method for p in pages] == ["GET"] * 3
     assert [len(json.loads(p.arg("search"))["filter"]) for p in pages] == [2, 2, 2]
     assert [p.arg("after") for p in pages] == [
@@ -235,7 +235,7 @@ def test_incremental_sync_fetches_only_changed_records(fake, warehouse):
     expected = since_filter("lastActivityDate", cursor - timedelta(minutes=5))
     assert ticket_filters(fake) == [[expected, {"op": "gt", "field": "id", "value": 0}]]
     # the changed ticket, plus the newest one of the first sync inside the overlap
-    got = [item["id"] for r in fake.queries("Tickets") for item in _items(fake, r)]
+    got = [item["id"] for r in fake.ticket_pages() for item in _items(fake, r)]
     assert sorted(got) == sorted({changed, newest["id"]})
     audited = {fake.search_of(r)["filter"][0]["value"] for r in fake.queries("TicketHistory")}
     assert audited == {changed, newest["id"]}
@@ -262,6 +262,101 @@ def _items(fake, logged) -> list[dict]:
     return [r for r in fake.tickets.values() if r["id"] > after and keep(r)]
 
 
+# -- deletions at the source ----------------------------------------------------------------
+def sync(fake, warehouse, *, full=False, reconcile_days=7, **settings):
+    config = source(fake, **settings).model_copy(update={"reconcile_days": reconcile_days})
+    connector = AutotaskConnector(config, SETTINGS, sleep=lambda seconds: None)
+    return sync_source(warehouse, SETTINGS, config, connector=connector, full=full)
+
+
+def rows_of(warehouse, ticket_id: int) -> dict[str, int]:
+    """How many rows of each ticket table belong to one ticket."""
+    names = ("tickets", "status_changes", "ticket_events", "time_entries")
+    return {n: int((table(warehouse, n)["ticket_id"] == str(ticket_id)).sum()) for n in names}
+
+
+def worked_ticket(fake) -> int:
+    """A ticket with status changes, notes and time entries, so each child table is tested."""
+    timed = {e["ticketID"] for e in fake.data["TimeEntries"].values()}
+    history = [h["ticketID"] for h in fake.data["TicketHistory"].values()]
+    return next(i for i in sorted(fake.tickets) if i in timed and history.count(i) > 2)
+
+
+def test_a_ticket_deleted_at_the_source_goes_with_its_history_on_a_full_sync(fake, warehouse):
+    sync(fake, warehouse)
+    gone = worked_ticket(fake)
+    assert all(rows_of(warehouse, gone).values())
+    kept = {n: len(table(warehouse, n)) - k for n, k in rows_of(warehouse, gone).items()}
+    fake.delete_ticket(gone)
+    fake.server.clear_log()
+
+    report = sync(fake, warehouse, full=True)
+
+    assert report.streams["tickets"].reconciled
+    assert rows_of(warehouse, gone) == dict.fromkeys(kept, 0)
+    assert {n: len(table(warehouse, n)) for n in kept} == kept
+    assert set(table(warehouse, "tickets")["ticket_id"]) == {str(i) for i in fake.tickets}
+    # the listing asks for ids only, as many a page as Autotask allows
+    (listing,) = fake.id_listings()
+    assert fake.search_of(listing) == {
+        "filter": [{"op": "gt", "field": "id", "value": 0}],
+        "MaxRecords": 500,
+        "IncludeFields": ["id"],
+    }
+
+
+def test_the_id_listing_follows_next_page_urls_and_the_fake_answers_ids_only(env):
+    with FakeAutotask(tickets=1203) as fake:
+        connector = AutotaskConnector(source(fake), SETTINGS, sleep=lambda seconds: None)
+        stream = next(s for s in connector.streams() if s.name == "tickets")
+        live = stream.live_keys()
+        pages = list(live.pages)
+        assert (live.table, live.source) == ("tickets", "autotask")
+        assert [len(p) for p in pages] == [500, 500, 203]
+        assert [i for p in pages for i in p] == [str(i) for i in sorted(fake.tickets)]
+        assert [r.arg("after") for r in fake.id_listings()] == [None, pages[0][-1], pages[1][-1]]
+
+        def query(fields):
+            search = {"filter": [{"op": "gt", "field": "id", "value": 0}], "MaxRecords": 2}
+            params = {"search": json.dumps(search | {"IncludeFields": fields})}
+            return connector.client.request("GET", "Tickets/query", params=params).json()
+
+        assert query(["ID"])["items"] == [{"id": i} for i in sorted(fake.tickets)[:2]]
+        with pytest.raises(SourceError, match="HTTP 400"):
+            query(["title"])  # past one page Autotask needs the id among IncludeFields
+        connector.close()
+
+
+def test_incremental_syncs_list_ids_only_when_reconciliation_is_due(fake, warehouse):
+    sync(fake, warehouse)  # the first sync reconciles
+    gone = worked_ticket(fake)
+    fake.delete_ticket(gone)
+    fake.server.clear_log()
+
+    report = sync(fake, warehouse)
+    assert not report.streams["tickets"].reconciled and not fake.id_listings()
+    assert rows_of(warehouse, gone)["tickets"] == 1  # nothing told the sync it went
+
+    report = sync(fake, warehouse, reconcile_days=0)
+    assert report.streams["tickets"].reconciled and len(fake.id_listings()) == 1
+    assert not any(rows_of(warehouse, gone).values())
+
+
+def test_the_id_listing_keeps_to_the_ticket_filter(fake, warehouse):
+    queue = {"op": "eq", "field": "queueID", "value": 29683487}
+    sync(fake, warehouse, ticket_filter=queue)
+    level_one = sorted(i for i, t in fake.tickets.items() if t["queueID"] == 29683487)
+    fake.delete_ticket(level_one[0])
+    fake.update_ticket(level_one[1], queueID=29683488)
+    fake.server.clear_log()
+
+    sync(fake, warehouse, full=True, ticket_filter=queue)
+
+    assert [fake.search_of(r)["filter"][1:] for r in fake.id_listings()] == [[queue]]
+    # deleted, or moved out of the synced queue: neither is left as if it were current
+    assert set(table(warehouse, "tickets")["ticket_id"]) == {str(i) for i in level_one[2:]}
+
+
 # -- faults ---------------------------------------------------------------------------------
 def test_rate_limits_and_transient_errors_are_retried(fake, warehouse):
     limited = fake.server.fail(429, times=2, retry_after=7, path=r"/Tickets/query$")
@@ -273,7 +368,7 @@ def test_rate_limits_and_transient_errors_are_retried(fake, warehouse):
     assert (limited.fired, broken.fired) == (2, 1)
     assert sleeps.count(7.0) == 2  # Retry-After honoured
     assert len(sleeps) == 3
-    assert [p.status for p in fake.queries("Tickets")][:3] == [429, 429, 200]
+    assert [p.status for p in fake.ticket_pages()][:3] == [429, 429, 200]
     assert report.streams["tickets"].records == len(fake.tickets)
     assert len(table(warehouse, "tickets")) == len(fake.tickets)
 
@@ -323,7 +418,7 @@ def test_crash_after_two_pages_then_rerun_equals_a_clean_run(env, tmp_path):
     with FakeAutotask(tickets=20) as fake:
         clean = Warehouse(f"duckdb:///{tmp_path / 'clean.duckdb'}")
         run(fake, clean, page_size=4)
-        assert len(fake.queries("Tickets")) == 5
+        assert len(fake.ticket_pages()) == 5
 
         crashed = Warehouse(f"duckdb:///{tmp_path / 'crashed.duckdb'}")
         fake.server.fail(500, times=None, after=2, path=r"/Tickets/query$")
@@ -338,7 +433,7 @@ def test_crash_after_two_pages_then_rerun_equals_a_clean_run(env, tmp_path):
         report = run(fake, crashed, page_size=4)
 
         assert report.streams["tickets"].resumed
-        pages = fake.queries("Tickets")
+        pages = fake.ticket_pages()
         assert len(pages) == 3
         assert fake.search_of(pages[0])["filter"][-1] == {
             "op": "gt",

@@ -245,6 +245,94 @@ def test_source_settings(fake, warehouse):
         ConnectWiseConnector(source(fake, mapping="nowhere/cw.yaml"), SETTINGS)
 
 
+# -- deletions at the source ----------------------------------------------------------------
+def sync(fake, warehouse, *, full=False, reconcile_days=7, **settings):
+    config = source(fake, **settings).model_copy(update={"reconcile_days": reconcile_days})
+    connector = ConnectWiseConnector(config, SETTINGS, sleep=lambda seconds: None)
+    return sync_source(warehouse, SETTINGS, config, connector=connector, full=full)
+
+
+def rows_of(warehouse, ticket_id: int) -> dict[str, int]:
+    """How many rows of each ticket table belong to one ticket."""
+    names = ("tickets", "status_changes", "ticket_events", "time_entries")
+    return {n: int((table(warehouse, n)["ticket_id"] == str(ticket_id)).sum()) for n in names}
+
+
+def worked_ticket(fake) -> int:
+    """A ticket with status changes, notes and time entries, so each child table is tested."""
+    timed = {e["chargeToId"] for e in fake.time_entries.values()}
+    return next(i for i in sorted(fake.tickets) if i in timed and len(fake.audit[i]) > 3)
+
+
+def test_a_ticket_deleted_at_the_source_goes_with_its_history_on_a_full_sync(fake, warehouse):
+    sync(fake, warehouse)
+    gone = worked_ticket(fake)
+    assert all(rows_of(warehouse, gone).values())
+    kept = {n: len(table(warehouse, n)) - k for n, k in rows_of(warehouse, gone).items()}
+    fake.delete_ticket(gone)
+    fake.server.clear_log()
+
+    report = sync(fake, warehouse, full=True)
+
+    assert report.streams["tickets"].reconciled
+    assert rows_of(warehouse, gone) == dict.fromkeys(kept, 0)
+    assert {n: len(table(warehouse, n)) for n in kept} == kept
+    assert set(table(warehouse, "tickets")["ticket_id"]) == {str(i) for i in fake.tickets}
+    # the listing asks for ids only, as many a page as ConnectWise allows, forward-only
+    (listing,) = fake.id_listings()
+    assert (listing.arg("fields"), listing.arg("pageSize")) == ("id", "1000")
+    assert listing.headers["pagination-type"] == "forward-only"
+    assert listing.arg("conditions") is None and listing.items == len(fake.tickets)
+
+
+def test_the_id_listing_pages_forward_and_the_fake_answers_ids_only(env, warehouse):
+    with FakeConnectWise(tickets=1203) as fake:
+        config = source(fake)
+        connector = ConnectWiseConnector(config, SETTINGS, sleep=lambda seconds: None)
+        stream = next(s for s in connector.streams() if s.name == "tickets")
+        live = stream.live_keys()
+        pages = list(live.pages)
+        assert (live.table, live.source) == ("tickets", "connectwise")
+        assert [len(p) for p in pages] == [1000, 203]
+        assert [i for p in pages for i in p] == [str(i) for i in sorted(fake.tickets)]
+        assert [r.arg("pageId") for r in fake.id_listings()] == [None, pages[0][-1]]
+        answered = connector.client.request(
+            "GET", "service/tickets", params={"fields": "id", "pageSize": "2"}
+        ).json()
+        assert answered == [{"id": i} for i in sorted(fake.tickets)[:2]]
+        connector.close()
+
+
+def test_incremental_syncs_list_ids_only_when_reconciliation_is_due(fake, warehouse):
+    sync(fake, warehouse)  # the first sync reconciles
+    gone = worked_ticket(fake)
+    fake.delete_ticket(gone)
+    fake.server.clear_log()
+
+    report = sync(fake, warehouse)
+    assert not report.streams["tickets"].reconciled and not fake.id_listings()
+    assert rows_of(warehouse, gone)["tickets"] == 1  # nothing told the sync it went
+
+    report = sync(fake, warehouse, reconcile_days=0)
+    assert report.streams["tickets"].reconciled and len(fake.id_listings()) == 1
+    assert not any(rows_of(warehouse, gone).values())
+
+
+def test_the_id_listing_keeps_to_the_ticket_conditions(fake, warehouse):
+    scope = 'board/name="Help Desk"'
+    sync(fake, warehouse, ticket_conditions=scope)
+    desk = sorted(i for i, t in fake.tickets.items() if t["board"]["name"] == "Help Desk")
+    fake.delete_ticket(desk[0])
+    fake.update_ticket(desk[1], board=fake.tickets[desk[1]]["board"] | {"name": "Tier 2"})
+    fake.server.clear_log()
+
+    sync(fake, warehouse, full=True, ticket_conditions=scope)
+
+    assert [r.arg("conditions") for r in fake.id_listings()] == [scope]
+    # deleted, or moved out of the synced scope: neither is left as if it were current
+    assert set(table(warehouse, "tickets")["ticket_id"]) == {str(i) for i in desk[2:]}
+
+
 # -- faults ---------------------------------------------------------------------------------
 def test_rate_limits_and_transient_errors_are_retried(fake, warehouse):
     limited = fake.server.fail(429, times=2, retry_after=7, path=r"/service/tickets$")
@@ -385,8 +473,11 @@ def test_a_thousand_tickets_in_few_requests(env, warehouse):
     with FakeConnectWise(tickets=1500) as fake:
         report = run(fake, warehouse, page_size=1000)
         assert [p.items for p in fake.ticket_pages()] == [1000, 500]
+        assert [p.items for p in fake.id_listings()] == [1000, 500]  # the first sync reconciles
         # one audit-trail and one notes call per ticket, nothing else per ticket
-        assert len(fake.server.log) == 2 + 2 * 1500 + 3 + len(fake.requests_for("/time/entries"))
+        assert len(fake.server.log) == 2 + 2 * 1500 + 3 + 2 + len(
+            fake.requests_for("/time/entries")
+        )
         assert report.streams["tickets"].records == 1500
         assert len(table(warehouse, "tickets")) == 1500
 

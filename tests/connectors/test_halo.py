@@ -315,7 +315,125 @@ def test_a_resume_after_deletions_rereads_from_the_first_page(env, tmp_path):
         assert [p.arg("page_no") for p in fake.ticket_pages()] == ["3", "1", "2", "3"]
         actions = {int(r.arg("ticket_id")) for r in fake.requests_for("/api/actions")}
         assert actions == set(ids[8:])  # committed tickets are skipped, not re-read
-        assert set(table(crashed, "tickets")["ticket_id"]) == {str(i) for i in ids}
+        # the first finished sync reconciles: the two deleted at the source go then
+        assert set(table(crashed, "tickets")["ticket_id"]) == {str(i) for i in ids[2:]}
+
+
+# -- deletions at the source ----------------------------------------------------------------
+def sync(fake, warehouse, *, full=False, reconcile_days=7, **settings):
+    config = source(fake, **settings).model_copy(update={"reconcile_days": reconcile_days})
+    connector = HaloConnector(config, SETTINGS, sleep=lambda seconds: None)
+    return sync_source(warehouse, SETTINGS, config, connector=connector, full=full)
+
+
+def rows_of(warehouse, ticket_id: int) -> dict[str, int]:
+    """How many rows of each ticket table belong to one ticket."""
+    names = ("tickets", "status_changes", "ticket_events", "time_entries")
+    return {n: int((table(warehouse, n)["ticket_id"] == str(ticket_id)).sum()) for n in names}
+
+
+def worked_ticket(fake) -> int:
+    """A ticket with status changes, notes and time, so each child table is tested."""
+    return next(i for i in sorted(fake.tickets) if len(fake.actions[i]) > 3)
+
+
+def test_a_ticket_deleted_at_the_source_goes_with_its_history_on_a_full_sync(fake, warehouse):
+    sync(fake, warehouse)
+    gone = worked_ticket(fake)
+    assert all(rows_of(warehouse, gone).values())
+    kept = {n: len(table(warehouse, n)) - k for n, k in rows_of(warehouse, gone).items()}
+    fake.delete_ticket(gone)
+    fake.server.clear_log()
+
+    report = sync(fake, warehouse, full=True)
+
+    assert report.streams["tickets"].reconciled
+    assert rows_of(warehouse, gone) == dict.fromkeys(kept, 0)
+    assert {n: len(table(warehouse, n)) for n in kept} == kept
+    assert set(table(warehouse, "tickets")["ticket_id"]) == {str(i) for i in fake.tickets}
+    # ids only, in one unpaged call, trusted because a one-record page gave the same total
+    (listing,) = fake.id_listings()
+    assert listing.arg("pageinate") is None and listing.status == 200
+    (count,) = fake.count_pages()
+    assert (count.arg("pageinate"), count.arg("page_no")) == ("true", "1")
+    assert len(fake.ticket_pages()) == 3  # the sync's own pages of 5, nothing more
+
+
+def test_the_fake_answers_id_fields_only_and_never_with_pages(fake):
+    connector = HaloConnector(source(fake), SETTINGS, sleep=lambda seconds: None)
+    api = connector.streams()[-1].api
+    body = api.json("api/tickets", {"ticketidonly": "true"})
+    assert body["record_count"] == len(fake.tickets)
+    assert {tuple(sorted(t)) for t in body["tickets"]} == {
+        ("client_id", "client_name", "id", "status_id")
+    }
+    with pytest.raises(SourceError, match="HTTP 400"):
+        api.json("api/tickets", {"ticketidonly": "true", "pageinate": "true"})
+    connector.close()
+
+
+def test_incremental_syncs_list_ids_only_when_reconciliation_is_due(fake, warehouse):
+    sync(fake, warehouse)  # the first sync reconciles
+    gone = worked_ticket(fake)
+    fake.delete_ticket(gone)
+    fake.server.clear_log()
+
+    report = sync(fake, warehouse)
+    assert not report.streams["tickets"].reconciled
+    assert not fake.id_listings() and not fake.count_pages()
+    assert rows_of(warehouse, gone)["tickets"] == 1  # nothing told the sync it went
+
+    report = sync(fake, warehouse, reconcile_days=0)
+    assert report.streams["tickets"].reconciled and len(fake.id_listings()) == 1
+    assert not any(rows_of(warehouse, gone).values())
+
+
+def test_a_capped_id_only_answer_is_not_trusted(fake, warehouse, caplog):
+    sync(fake, warehouse)
+    gone = sorted(fake.tickets)[-1]  # past the cap: a trusted capped list would lose others
+    fake.delete_ticket(gone)
+    fake.unpaged_limit = 4
+    fake.server.clear_log()
+    caplog.set_level(logging.WARNING)
+
+    sync(fake, warehouse, full=True)
+
+    assert set(table(warehouse, "tickets")["ticket_id"]) == {str(i) for i in fake.tickets}
+    assert "reading whole pages instead" in caplog.text
+    whole = [p for p in fake.ticket_pages() if p.arg("page_size") == "100"]
+    assert [(p.arg("page_no"), p.arg("order"), p.arg("orderdesc")) for p in whole] == [
+        ("1", "id", "false")
+    ]
+
+
+def test_a_ticket_deleted_while_whole_pages_are_read_stops_the_listing(env, warehouse):
+    with FakeHalo(tickets=150) as fake:
+        fake.unpaged_limit = 0
+        connector = HaloConnector(source(fake), SETTINGS, sleep=lambda seconds: None)
+        pages = connector.streams()[-1].live_keys().pages
+        first = next(pages)
+        assert first == [str(i) for i in sorted(fake.tickets)[:100]]
+        fake.delete_ticket(sorted(fake.tickets)[0])  # page 2 now starts one ticket later
+        with pytest.raises(SourceError, match="count fell while the ticket ids were read"):
+            next(pages)
+        connector.close()
+
+
+def test_open_only_syncs_keep_closed_tickets_and_lose_deleted_ones(fake, warehouse):
+    open_ids = sorted(i for i, t in fake.tickets.items() if t["status_id"] != 9)
+    sync(fake, warehouse, open_only=True)
+    assert set(table(warehouse, "tickets")["ticket_id"]) == {str(i) for i in open_ids}
+    fake.change_status(open_ids[0], 9)  # closed at the source: out of scope, not deleted
+    fake.delete_ticket(open_ids[1])
+    fake.server.clear_log()
+
+    sync(fake, warehouse, full=True, open_only=True)
+
+    assert set(table(warehouse, "tickets")["ticket_id"]) == {
+        str(i) for i in open_ids if i != open_ids[1]
+    }
+    assert all(p.arg("open_only") == "true" for p in fake.ticket_pages())
+    assert [p.arg("open_only") for p in fake.id_listings() + fake.count_pages()] == [None, None]
 
 
 # -- credentials and secrets ----------------------------------------------------------------

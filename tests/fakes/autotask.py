@@ -10,6 +10,8 @@ Shapes follow the connector API notes, section 2:
   items ANDed, ``and``/``or`` groups with ``items``, ops eq noteq gt gte lt lte in notIn exist
   notExist contains beginsWith endsWith; field names case-insensitive; ``MaxRecords`` 1-500
   (default and cap 500); an empty filter answers 400 (Autotask requires one);
+  ``IncludeFields`` trims each record to those fields (names case-insensitive) and must
+  hold ``id`` when the results run past one page (else 400);
 - results are ``{"items": [...], "pageDetails": {count, requestCount, prevPageUrl,
   nextPageUrl}}``; ``nextPageUrl`` is an absolute GET URL back to this fake;
 - ``{Entity}/entityInformation/fields`` lists picklists (``picklistValues`` with string
@@ -259,6 +261,15 @@ class FakeAutotask:
         self.tickets[ticket_id].update(copy.deepcopy(fields))
         self.tickets[ticket_id]["lastActivityDate"] = self.tick()
 
+    def delete_ticket(self, ticket_id: int) -> None:
+        """Gone with its history, notes and time entries; survey results stay, as Autotask
+        keeps them."""
+        self.tickets.pop(ticket_id)
+        for entity in ("TicketHistory", "TicketNotes", "TimeEntries"):
+            store = self.data[entity]
+            for key in [k for k, r in store.items() if r.get("ticketID") == ticket_id]:
+                del store[key]
+
     def change_status(self, ticket_id: int, new: str, by: int = 29682886) -> None:
         old = PICKLISTS["Tickets"]["status"][self.tickets[ticket_id]["status"]]
         self.update_ticket(ticket_id, status=STATUS_ID[new])
@@ -331,6 +342,7 @@ class FakeAutotask:
             size = int(body.get("MaxRecords") or 500)
             if not 1 <= size <= 500:
                 raise ValueError("MaxRecords must be 1-500")
+            fields = [str(f).lower() for f in body.get("IncludeFields") or []]
         except (ValueError, TypeError, KeyError) as exc:
             return Response(400, {"errors": [str(exc)]})
         after = int(request.arg("after") or 0)
@@ -338,7 +350,9 @@ class FakeAutotask:
             (r for key, r in self.data[entity].items() if _key(key, r) > after and keep(r)),
             key=lambda r: _key(0, r),
         )
-        page = rows[:size]
+        if fields and "id" not in fields and len(rows) > size:
+            return Response(400, {"errors": ["IncludeFields must contain id past one page"]})
+        page = [_only(r, fields) for r in rows[:size]]
         following = None
         if len(rows) > size:
             query = {"search": json.dumps(body), "after": str(_key(0, page[-1]))}
@@ -355,9 +369,26 @@ class FakeAutotask:
     def queries(self, entity: str) -> list:
         return self.server.requests(f"{API}/{entity}/query")
 
+    def ticket_pages(self) -> list:
+        """Ticket queries for whole records (continuations included), not id listings."""
+        return [r for r in self.queries("Tickets") if not _fields_of(r)]
+
+    def id_listings(self) -> list:
+        """Ticket queries that asked for some fields only (the live-id listing)."""
+        return [r for r in self.queries("Tickets") if _fields_of(r)]
+
     @staticmethod
     def search_of(logged) -> dict:
         return json.loads(logged.arg("search"))
+
+
+def _fields_of(logged) -> list:
+    return json.loads(logged.arg("search") or "{}").get("IncludeFields") or []
+
+
+def _only(record: dict, fields: list[str]) -> dict:
+    """The record cut down to the lower-cased ``fields`` (all of it when none are asked)."""
+    return {k: v for k, v in record.items() if not fields or k.lower() in fields}
 
 
 def _key(store_key: int, record: dict) -> int:

@@ -9,6 +9,7 @@ Shapes follow the connector API notes, section 1:
   at most 1000) and a ``Link`` header (first/prev/next/last); forward-only paging when the
   request has ``pagination-type: forward-only``: ``pageId`` means ``id > pageId`` and the
   ``Link`` header carries only the next URL, absent on the last page;
+- ``fields=a,b/c`` answers only those fields (paths as in conditions) of each record;
 - ``conditions`` supports comparisons (``= != < <= > >=``, ``contains``, ``like``) on paths
   such as ``lastUpdated``, ``_info/lastUpdated``, ``board/name`` or ``chargeToType``, with
   ``[ISO]`` dates, ``"strings"``, numbers and booleans, combined with and/or/parentheses;
@@ -244,8 +245,12 @@ class FakeConnectWise:
         self.audit[ticket_id].append(_audit(text, self.now, by, "Status"))
 
     def delete_ticket(self, ticket_id: int) -> None:
+        """Gone with its audit trail, notes and time (ConnectWise lists none of them after)."""
         for store in (self.tickets, self.audit, self.notes):
             store.pop(ticket_id, None)
+        for entry_id, entry in list(self.time_entries.items()):
+            if entry["chargeToId"] == ticket_id and entry["chargeToType"] == "ServiceTicket":
+                del self.time_entries[entry_id]
 
     def add_charge_code_entry(self) -> int:
         member = next(iter(self.members.values()))
@@ -294,6 +299,7 @@ class FakeConnectWise:
             size = int(request.arg("pageSize") or 25)
         except ValueError as exc:
             return _bad(str(exc))
+        fields = [f.strip() for f in (request.arg("fields") or "").split(",") if f.strip()]
         size = max(1, min(size, 1000))
         # records sort by id; one without a usable id (a malformed record) by its store key
         rows = sorted(
@@ -312,7 +318,7 @@ class FakeConnectWise:
             headers = {}
             if len(rows) > size:
                 headers["Link"] = f'<{self._link(request, pageId=page[-1][0])}>; rel="next"'
-            return Response(200, [copy.deepcopy(r) for _, r in page], headers)
+            return Response(200, [_project(r, fields) for _, r in page], headers)
         number = int(request.arg("page") or 1)
         pages = max(1, -(-len(rows) // size))
         page = rows[(number - 1) * size : number * size]
@@ -322,7 +328,8 @@ class FakeConnectWise:
         if number < pages:
             links.append(f'<{self._link(request, page=number + 1)}>; rel="next"')
         links.append(f'<{self._link(request, page=pages)}>; rel="last"')
-        return Response(200, [copy.deepcopy(r) for _, r in page], {"Link": ", ".join(links)})
+        body = [_project(r, fields) for _, r in page]
+        return Response(200, body, {"Link": ", ".join(links)})
 
     def _link(self, request: Request, **changes) -> str:
         query = {k: v[0] for k, v in request.query.items()}
@@ -331,11 +338,34 @@ class FakeConnectWise:
 
     # -- what the tests read ---------------------------------------------------------------
     def ticket_pages(self) -> list:
-        """Logged GETs of the ticket list (not its notes), in order."""
-        return self.server.requests(API + "/service/tickets")
+        """Logged GETs of whole tickets from the ticket list (not notes, not id listings)."""
+        return [r for r in self.server.requests(API + "/service/tickets") if not r.arg("fields")]
+
+    def id_listings(self) -> list:
+        """Logged GETs of the ticket list that asked for some fields only (the live-id list)."""
+        return [r for r in self.server.requests(API + "/service/tickets") if r.arg("fields")]
 
     def requests_for(self, path: str) -> list:
         return self.server.requests(API + path)
+
+
+def _project(record: dict, fields: list[str]) -> dict:
+    """The record cut down to ``fields`` (all of it when none are asked for)."""
+    if not fields:
+        return copy.deepcopy(record)
+    out: dict = {}
+    for path in fields:
+        parts = path.split("/")
+        value: object = record
+        for part in parts:
+            value = _get(value, part)
+        if value is None:
+            continue
+        target = out
+        for part in parts[:-1]:
+            target = target.setdefault(part, {})
+        target[parts[-1]] = copy.deepcopy(value)
+    return out
 
 
 def _sort_key(key: int, record: dict) -> int:

@@ -10,14 +10,19 @@ Shapes follow the connector API notes, section 3:
   1) answers ``{"page_no", "page_size", "record_count", "tickets"}``; ``lastupdatefromdate``
   keeps tickets with ``last_update`` at or after it; ``order=id`` sorts by id (ascending unless
   ``orderdesc=true``), otherwise by ``last_update`` descending, so a client that forgets
-  ``order=id`` gets an unstable order;
+  ``order=id`` gets an unstable order; ``open_only=true`` keeps tickets not Closed;
+  ``ticketidonly=true`` answers only the id fields (``id``, ``sla_id``, ``status_id``,
+  ``client_id``, ``client_name``, as Halo's parameter notes list them);
 - ``/api/actions?ticket_id=N`` answers ``{"record_count", "actions"}``; ``/api/status`` and
   ``/api/agent`` answer bare arrays; ``/api/client`` pages like tickets (key ``clients``);
 - paths are matched case-insensitively (``/api/Tickets`` works too);
 - dates are naive UTC strings; ``1900-01-01T00:00:00`` means "not set".
 
 Choices the reference leaves open (not vendor facts): ticket list records carry ``status_id``
-but no ``status_name`` (the connector must look statuses up); actions carry ``datetime``.
+but no ``status_name`` (the connector must look statuses up); actions carry ``datetime``;
+``ticketidonly`` with ``pageinate=true`` answers 400 (Halo calls them incompatible); an
+unpaged list answers at most ``unpaged_limit`` records (None: all) with the full
+``record_count``, to stand for a cap the reference cannot confirm either way.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ CLIENT_SECRET = "h4lo-S3CRET-0d9e8f7a6b5c"
 ENV = {"HALO_CLIENT_ID": CLIENT_ID, "HALO_CLIENT_SECRET": CLIENT_SECRET}
 SECRETS = {"client_id": "HALO_CLIENT_ID", "client_secret": "HALO_CLIENT_SECRET"}
 EMPTY = "1900-01-01T00:00:00"
+ID_FIELDS = ("id", "sla_id", "status_id", "client_id", "client_name")
+CLOSED = 9
 START = datetime(2024, 3, 4, 8, 0, tzinfo=UTC)
 STATUSES = {1: "New", 2: "In Progress", 3: "Waiting on User", 9: "Closed"}
 LIFECYCLE = (1, 2, 3, 2, 9)  # the life of a ticket, stopped at a random step
@@ -68,6 +75,7 @@ class FakeHalo:
         }
         self.tickets: dict[int, dict] = {}
         self.actions: dict[int, list[dict]] = {}
+        self.unpaged_limit: int | None = None
         self.add_tickets(tickets)
         self.server = FakeServer()
         self.server.guard = self._authenticate
@@ -171,6 +179,10 @@ class FakeHalo:
         self.now += timedelta(hours=hours)
         return iso(self.now)
 
+    def delete_ticket(self, ticket_id: int) -> None:
+        """Gone with its actions (its notes, status changes and time)."""
+        del self.tickets[ticket_id], self.actions[ticket_id]
+
     def change_status(self, ticket_id: int, new: int, by: int = 6) -> None:
         ticket = self.tickets[ticket_id]
         old = ticket["status_id"]
@@ -229,16 +241,23 @@ class FakeHalo:
         if since:
             bound = datetime.fromisoformat(since)
             rows = [r for r in rows if datetime.fromisoformat(r["last_update"]) >= bound]
+        if _flag(request, "open_only"):
+            rows = [r for r in rows if r.get("status_id") != CLOSED]
         if (request.arg("order") or "").lower() == "id":
-            desc = (request.arg("orderdesc") or "").lower() == "true"
+            desc = _flag(request, "orderdesc")
             rows.sort(key=lambda r: _sort_id(r), reverse=desc)
         else:
             rows.sort(key=lambda r: str(r.get("last_update")), reverse=True)
+        if _flag(request, "ticketidonly"):
+            if _flag(request, "pageinate"):
+                return Response(400, {"message": "ticketidonly cannot be used with pagination"})
+            rows = [{k: r[k] for k in ID_FIELDS if k in r} for r in rows]
         return self._paged(request, rows, "tickets")
 
     def _paged(self, request: Request, rows: list[dict], key: str) -> Response:
-        if (request.arg("pageinate") or "").lower() != "true":
-            return Response(200, {"record_count": len(rows), key: copy.deepcopy(rows)})
+        if not _flag(request, "pageinate"):
+            shown = rows if self.unpaged_limit is None else rows[: self.unpaged_limit]
+            return Response(200, {"record_count": len(rows), key: copy.deepcopy(shown)})
         try:
             size = min(100, max(1, int(request.arg("page_size") or 50)))
             number = max(1, int(request.arg("page_no") or 1))
@@ -257,10 +276,31 @@ class FakeHalo:
 
     # -- what the tests read ---------------------------------------------------------------
     def ticket_pages(self) -> list:
-        return [r for r in self.server.requests("(?i)/api/tickets") if r.status == 200]
+        """Answered pages of whole tickets: not the id listing nor its one-record count page."""
+        return [
+            r
+            for r in self.server.requests("(?i)/api/tickets")
+            if r.status == 200 and not _listing(r) and r.arg("page_size") != "1"
+        ]
+
+    def id_listings(self) -> list:
+        """``ticketidonly`` requests (the live-id listing)."""
+        return [r for r in self.server.requests("(?i)/api/tickets") if _listing(r)]
+
+    def count_pages(self) -> list:
+        """One-record pages: what a client reads ``record_count`` from."""
+        return [r for r in self.server.requests("(?i)/api/tickets") if r.arg("page_size") == "1"]
 
     def requests_for(self, path: str) -> list:
         return self.server.requests("(?i)" + path)
+
+
+def _flag(request: Request, name: str) -> bool:
+    return (request.arg(name) or "").lower() == "true"
+
+
+def _listing(logged) -> bool:
+    return (logged.arg("ticketidonly") or "").lower() == "true"
 
 
 def _sort_id(record: dict) -> int:

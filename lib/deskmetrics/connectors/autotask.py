@@ -6,6 +6,13 @@ TicketHistory and the events of its TicketNotes (one ``ticketID in [...]`` query
 a stopped sync never leaves a ticket without them. Every stream pages in id order and resumes
 after the last id it committed (an ``id gt N`` filter).
 
+Deletions: on a full sync and every ``reconcile_days`` the tickets stream lists the ids
+Autotask still holds (``Tickets/query``, ``IncludeFields: ["id"]``, 500 a page, the same
+``ticket_filter``); the sync engine removes local tickets missing from it, with their status
+changes, events and time. A ticket that leaves the filter's scope goes too, so filter on
+queues, not status. ``DeletedTicketLogs`` (in public clients, not the connector notes; fields
+and required permissions UNCONFIRMED) would be cheaper but misses tickets that left the scope.
+
 ``sources.<name>`` for Autotask: ``base_url`` is the zone's REST root, e.g.
 ``https://webservices5.autotask.net/atservicesrest/v1.0``; with
 ``https://webservices.autotask.net/atservicesrest/v1.0`` (the discovery host) or
@@ -17,7 +24,7 @@ Secrets (environment variable names): ``integration_code``, ``username``, ``secr
 - ``mapping``: the mapping file (default ``parameters/mappings/autotask.yaml``);
 - ``zone_discovery_url``: the zoneInformation URL to ask for the zone;
 - ``ticket_filter``: an extra Autotask filter item ANDed to the ticket query, e.g.
-  ``{"op": "in", "field": "queueID", "value": [29683487]}``;
+  ``{"op": "in", "field": "queueID", "value": [29683487]}`` (it bounds the id listing too);
 - ``status_history`` / ``notes`` / ``surveys``: false skips TicketHistory (one call per
   ticket) / TicketNotes / SurveyResults;
 - ``workers``: TicketHistory calls made in parallel (1-3; Autotask allows 3 threads per
@@ -32,9 +39,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 from deskmetrics.config import Settings
 from deskmetrics.connectors import register
-from deskmetrics.connectors.autotask_api import DISCOVERY_URL, Pager, since_filter, zone_url
+from deskmetrics.connectors.autotask_api import (
+    DISCOVERY_URL,
+    MAX_RECORDS,
+    Pager,
+    since_filter,
+    zone_url,
+)
 from deskmetrics.connectors.autotask_map import AtMapper, load_mapping
-from deskmetrics.connectors.base import Batch, Connector, Quarantined, Stream, Window
+from deskmetrics.connectors.base import Batch, Connector, LiveKeys, Quarantined, Stream, Window
 from deskmetrics.connectors.connectwise_fields import (
     Malformed,
     frame,
@@ -135,6 +148,15 @@ class _TicketStream(_QueryStream):
             self._pool = pool
             yield from super().batches(window)
 
+    def live_keys(self) -> LiveKeys:
+        """Every ticket id within ``ticket_filter``, ids only and 500 a page."""
+        every = {"op": "gt", "field": "id", "value": 0}  # Autotask requires one filter
+        pages = self.pager.query(
+            self.entity, every, self.condition, fields=["id"], page_size=MAX_RECORDS
+        )
+        ids = ([str(r["id"]) for r in page if _is_id(r.get("id"))] for page, _ in pages)
+        return LiveKeys(table="tickets", source="autotask", pages=ids)
+
     def page_batch(self, page: list[dict]) -> Batch:
         rows, bad = map_page(page, self.convert)
         changes, events = [], []
@@ -165,6 +187,10 @@ class _TicketStream(_QueryStream):
         # TicketHistory accepts only one ``ticketID eq`` filter (reference 2.3)
         only = {"op": "eq", "field": "ticketID", "value": int(ticket["ticket_id"])}
         return self.mapper.status_changes(ticket, self.pager.collect("TicketHistory", only))
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @register("autotask")

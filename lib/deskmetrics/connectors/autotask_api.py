@@ -39,9 +39,15 @@ def since_filter(field: str, since: datetime | None) -> dict | None:
     return {"op": "gt", "field": field, "value": at_instant(floored)}
 
 
-def search(*conditions: dict | None, page_size: int = MAX_RECORDS) -> dict:
-    """The search JSON: top-level filter items are ANDed."""
-    return {"filter": [c for c in conditions if c], "MaxRecords": page_size}
+def search(
+    *conditions: dict | None, page_size: int = MAX_RECORDS, fields: list[str] | None = None
+) -> dict:
+    """The search JSON: top-level filter items are ANDed; ``fields`` trims each record to
+    those fields (Autotask's ``IncludeFields``, which must hold ``id`` past one page)."""
+    body: dict = {"filter": [c for c in conditions if c], "MaxRecords": page_size}
+    if fields:
+        body["IncludeFields"] = list(fields)
+    return body
 
 
 def zone_url(client: HttpClient, discovery_url: str, user: str) -> str:
@@ -71,9 +77,17 @@ class Pager:
         self.page_size = max(1, min(page_size, MAX_RECORDS))
         self.hint = credentials_hint
 
-    def query(self, entity: str, *conditions: dict | None) -> Iterator[tuple[list[dict], datetime]]:
-        """Pages of ``{entity}/query`` for the ANDed conditions, each with the server's Date."""
-        body = search(*conditions, page_size=self.page_size)
+    def query(
+        self,
+        entity: str,
+        *conditions: dict | None,
+        fields: list[str] | None = None,
+        page_size: int | None = None,
+    ) -> Iterator[tuple[list[dict], datetime]]:
+        """Pages of ``{entity}/query`` for the ANDed conditions, each with the server's Date;
+        ``fields`` and ``page_size`` narrow and widen a listing (see ``search``)."""
+        size = max(1, min(page_size, MAX_RECORDS)) if page_size else self.page_size
+        body = search(*conditions, page_size=size, fields=fields)
         path = f"{entity}/query"
         params: dict | None = {"search": json.dumps(body, separators=(",", ":"))}
         for _ in range(MAX_PAGES):

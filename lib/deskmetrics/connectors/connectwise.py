@@ -5,12 +5,19 @@ Each ticket page commits together with the status changes parsed from each ticke
 trail and the events of its notes, so a stopped sync never leaves a ticket without them. List
 streams page forward-only in id order and resume after the last id they committed.
 
+Deletions: ConnectWise has no feed of deleted tickets, so the tickets stream lists the ids the
+server still holds (``fields=id``, 1000 a page, forward-only) on a full sync and every
+``reconcile_days``; the sync engine removes local tickets missing from that list, with their
+status changes, events and time. The listing applies ``ticket_conditions`` as the sync does:
+a ticket that leaves that scope (moved to another board) is removed like a deleted one, so a
+condition on status (``closedFlag=false``) would remove every ticket that closes.
+
 ``sources.<name>.settings`` (all optional):
 
 - ``mapping``: the mapping file (default ``parameters/mappings/connectwise.yaml``): priority
   names, the audit-trail status pattern, seats and technician team/tier fields;
 - ``ticket_conditions``: an extra ConnectWise condition on tickets, e.g.
-  ``board/name in ("Help Desk","Tier 2")``;
+  ``board/name in ("Help Desk","Tier 2")`` (it also bounds the deletion listing, see above);
 - ``status_history`` / ``notes``: false skips the per-ticket audit-trail / notes calls;
 - ``workers``: per-ticket calls made in parallel (default 4);
 - ``api_version``: pin the API version, e.g. ``"2025.1"``.
@@ -24,8 +31,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 from deskmetrics.config import Settings
 from deskmetrics.connectors import register
-from deskmetrics.connectors.base import Batch, Connector, Quarantined, Stream, Window
-from deskmetrics.connectors.connectwise_api import Pager, all_of, basic_auth, updated_since
+from deskmetrics.connectors.base import Batch, Connector, LiveKeys, Quarantined, Stream, Window
+from deskmetrics.connectors.connectwise_api import (
+    MAX_PAGE_SIZE,
+    Pager,
+    all_of,
+    basic_auth,
+    updated_since,
+)
 from deskmetrics.connectors.connectwise_config import load_mapping
 from deskmetrics.connectors.connectwise_fields import (
     Malformed,
@@ -106,6 +119,16 @@ class _TicketStream(_ListStream):
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             self._pool = pool
             yield from super().batches(window)
+
+    def live_keys(self) -> LiveKeys:
+        """Every ticket id in the sync's scope, ids only and 1000 a page: the cheapest listing
+        ConnectWise offers, and the only way to learn of deleted tickets."""
+        params = {"orderBy": "id asc", "fields": "id"}
+        if self.conditions:
+            params["conditions"] = all_of(self.conditions)
+        pages = self.pager.forward(self.path, params, page_size=MAX_PAGE_SIZE)
+        ids = ([str(r["id"]) for r in page if _is_id(r.get("id"))] for page, _ in pages)
+        return LiveKeys(table="tickets", source="connectwise", pages=ids)
 
     def page_batch(self, page: list[dict]) -> Batch:
         rows, bad = map_page(page, self.convert)
@@ -232,3 +255,7 @@ class ConnectWiseConnector(Connector):
 
 
 _ROLES = ("company_id", "public_key", "private_key", "client_id")
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -84,13 +84,14 @@ class Pager:
         self.hint = credentials_hint
 
     def forward(
-        self, path: str, params: Mapping[str, str]
+        self, path: str, params: Mapping[str, str], page_size: int | None = None
     ) -> Iterator[tuple[list[dict], datetime | None]]:
         """Forward-only pages in id order, each with the server's ``Date``, until the ``Link``
-        header disappears."""
+        header disappears. ``page_size`` overrides the source's (an id listing is small)."""
+        size = max(1, min(page_size, MAX_PAGE_SIZE)) if page_size else self.page_size
         page_id: str | None = None
         for _ in range(MAX_PAGES):
-            query = {**params, "pageSize": str(self.page_size)}
+            query = {**params, "pageSize": str(size)}
             if page_id is not None:
                 query["pageId"] = page_id
             records, link, served_at = self._get(path, query, FORWARD_ONLY)

@@ -6,6 +6,15 @@ each page commits together with the children of its tickets (replacing their ear
 changes and events), and a stopped sync resumes at the next page, skipping ids it committed.
 Statuses are looked up once (``/api/status``) to name ``status_id``/``new_status``.
 
+Deletions: Halo reports none, so on a full sync and every ``reconcile_days`` the tickets
+stream lists the ids Halo still holds and the sync engine removes local tickets missing from
+it, with their status changes, events and time. The list is one ``ticketidonly=true`` call,
+checked against ``record_count`` read from a one-record page; if it falls short (whether an
+unpaged answer is capped is UNCONFIRMED) the ids are read from whole pages of 100 instead.
+With ``open_only`` the listing still covers every ticket, open or closed: a ticket that
+closed after it was synced has left the synced scope but not Halo, and is kept (as last
+synced, since ``open_only`` syncs never see it close).
+
 ``sources.<name>.settings`` (all optional):
 
 - ``mapping``: the mapping file (default ``parameters/mappings/halo.yaml``);
@@ -13,7 +22,7 @@ Statuses are looked up once (``/api/status``) to name ``status_id``/``new_status
 - ``token_url``: the token endpoint when it is not ``{base_url}/auth/token``;
 - ``scope``: the OAuth scope (default ``all``);
 - ``actions``: false skips the per-ticket ``/api/actions`` calls;
-- ``open_only``: true reads open tickets only.
+- ``open_only``: true reads open tickets only (the deletion listing still reads them all).
 
 Secrets (``sources.<name>.secrets``): ``client_id`` and ``client_secret``.
 """
@@ -26,7 +35,7 @@ from datetime import UTC, datetime
 
 from deskmetrics.config import Settings
 from deskmetrics.connectors import register
-from deskmetrics.connectors.base import Batch, Connector, Stream, Window
+from deskmetrics.connectors.base import Batch, Connector, LiveKeys, Stream, Window
 from deskmetrics.connectors.connectwise_fields import frame, instant, map_page
 from deskmetrics.connectors.halo_api import HaloApi, HaloToken
 from deskmetrics.connectors.halo_map import HaloMapper, halo_instant, load_mapping
@@ -139,6 +148,11 @@ class _TicketStream(Stream):
             max_updated=min(newest, started) if newest and started else newest,
             records=len(records) if read is None else read,
         )
+
+    def live_keys(self) -> LiveKeys:
+        """Every ticket id Halo holds. ``open_only`` is left out on purpose: tickets leave
+        that scope by closing, and a closed ticket is not a deleted one."""
+        return LiveKeys(table="tickets", source="halo", pages=self.api.ticket_ids({}))
 
     def _statuses(self) -> dict[int, str]:
         names = {}

@@ -1,4 +1,5 @@
-"""Halo PSA HTTP details: the OAuth2 client_credentials token and ``pageinate`` paging.
+"""Halo PSA HTTP details: the OAuth2 client_credentials token, ``pageinate`` paging and the
+list of ticket ids still held.
 
 The token is fetched once (form-encoded POST to ``{base}/auth/token``), sent as ``Bearer``, and
 fetched again shortly before ``expires_in`` runs out or when an API call answers 401 (one
@@ -7,6 +8,7 @@ retry per call). Neither the client secret nor a token ever appears in an error 
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -17,6 +19,7 @@ import httpx
 
 from deskmetrics.connectors.http import RETRY_STATUSES, HttpClient, SourceError
 
+log = logging.getLogger(__name__)
 MAX_PAGE_SIZE = 100  # Halo's documented maximum for page_size
 MAX_PAGES = 100_000
 EARLY_SECONDS = 60.0  # refresh this long before the token's stated expiry
@@ -129,15 +132,16 @@ class HaloApi:
         return _records(self.json(path, params), key, path)
 
     def pages(
-        self, path: str, key: str, params: Mapping, first: int = 1
+        self, path: str, key: str, params: Mapping, first: int = 1, page_size: int | None = None
     ) -> Iterator[tuple[int, list[dict], int, datetime | None]]:
         """(page_no, records, record_count, server time) from ``page_no=first`` up to
-        ceil(record_count / page_size)."""
+        ceil(record_count / page_size); ``page_size`` overrides the source's."""
+        size = max(1, min(page_size, MAX_PAGE_SIZE)) if page_size else self.page_size
         for number in range(first, first + MAX_PAGES):
             query = {
                 **params,
                 "pageinate": "true",
-                "page_size": str(self.page_size),
+                "page_size": str(size),
                 "page_no": str(number),
             }
             response = self.get(path, query)
@@ -148,11 +152,62 @@ class HaloApi:
             records = _records(body, key, path)
             count = body.get("record_count") if isinstance(body, dict) else None
             if not isinstance(count, int):
-                count = (number - 1) * self.page_size + len(records)
+                count = (number - 1) * size + len(records)
             yield number, records, count, _served_at(response)
-            if not records or number * self.page_size >= count:
+            if not records or number * size >= count:
                 return
         raise SourceError(f"/{path}: more than {MAX_PAGES} pages; stopping")
+
+    def ticket_ids(self, params: Mapping) -> Iterator[list[str]]:
+        """Every ticket id the list holds for ``params``, to find tickets deleted at the source.
+
+        ``ticketidonly=true`` answers only the id fields, in one call; Halo documents it as
+        incompatible with pagination, and whether an unpaged answer is capped is UNCONFIRMED.
+        So a one-record page reads the total (``record_count``) first, and an id-only answer
+        short of it is not trusted: the ids are then read from whole pages."""
+        total = self._total(params)
+        body = self.json("api/tickets", {**params, "ticketidonly": "true"})
+        listed = _ids(_records(body, "tickets", "api/tickets"))
+        if total is not None and len(set(listed)) >= total:
+            yield listed
+            return
+        log.warning(
+            "Halo's ticketidonly list held %d ids of %s tickets; reading whole pages instead",
+            len(listed),
+            total if total is not None else "an unknown number of",
+        )
+        yield from self._paged_ids(params)
+
+    def _total(self, params: Mapping) -> int | None:
+        query = {**params, "pageinate": "true", "page_size": "1", "page_no": "1"}
+        body = self.json("api/tickets", query)
+        count = body.get("record_count") if isinstance(body, dict) else None
+        return count if _is_int(count) else None
+
+    def _paged_ids(self, params: Mapping) -> Iterator[list[str]]:
+        """Ids from whole pages in id order. Page numbers are offsets: a ticket deleted while
+        they are read shifts the rest left, and one live id would be skipped (and removed), so
+        a falling ``record_count`` stops the listing before anything is removed."""
+        ordered = {**params, "order": "id", "orderdesc": "false"}
+        first_count = None
+        for _, records, count, _ in self.pages(
+            "api/tickets", "tickets", ordered, page_size=MAX_PAGE_SIZE
+        ):
+            first_count = count if first_count is None else first_count
+            if count < first_count:
+                raise SourceError(
+                    "Halo's ticket count fell while the ticket ids were read; nothing was "
+                    "removed, and the next sync reads them again"
+                )
+            yield _ids(records)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _ids(records: list[dict]) -> list[str]:
+    return [str(r["id"]) for r in records if _is_int(r.get("id"))]
 
 
 def _records(body: object, key: str, path: str) -> list[dict]:

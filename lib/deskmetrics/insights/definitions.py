@@ -8,10 +8,6 @@ from dataclasses import dataclass
 
 # modules that register insight definitions when imported, in the order the docs list them
 MODULES: tuple[str, ...] = (
-    "summary",
-    "sentiment",
-    "automation",
-    "narrative",
     "alerts",
     "recurring",
     "recommendations",
