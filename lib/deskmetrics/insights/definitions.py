@@ -8,6 +8,10 @@ from dataclasses import dataclass
 
 # modules that register insight definitions when imported, in the order the docs list them
 MODULES: tuple[str, ...] = (
+    "summary",
+    "sentiment",
+    "automation",
+    "narrative",
     "alerts",
     "recurring",
     "recommendations",

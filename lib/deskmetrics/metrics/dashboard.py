@@ -233,3 +233,142 @@ DASHBOARD_KPIS = (
     "csat_responses",
     "resolution_sla_attainment",
 )
+
+
+# -- KPIs the weekly reports add (listed on the docs page under "Reports") -------------------
+def _created_in_period(scope, c):
+    start, end, _ = scope.naive
+    return and_(c["created_at"] >= start, c["created_at"] < end)
+
+
+register(
+    Metric(
+        name="tickets_created",
+        label="Tickets Created",
+        unit="tickets",
+        definition="Tickets created in the period. Cancelled tickets are left out.",
+        attribution="created_at",
+        frame="tickets",
+        measures=lambda scope, c: {"n": _count_if(_created_in_period(scope, c))},
+        finish=lambda m: m.get("n") or 0.0,
+        count_measure="n",
+        tab="reports",
+    )
+)
+
+register(
+    Metric(
+        name="tickets_closed",
+        label="Tickets Closed",
+        unit="tickets",
+        definition=(
+            "Tickets resolved in the period (resolved time, else closed time): the tickets behind "
+            "Average Resolution Time, so those resolved before they were created, and those in a "
+            "resolved status without a resolved or closed time, are left out."
+        ),
+        attribution="resolved_at (else closed_at)",
+        frame="tickets",
+        measures=lambda scope, c: {"n": _count_if(_resolved_in_period(scope, c))},
+        finish=lambda m: m.get("n") or 0.0,
+        count_measure="n",
+        tab="reports",
+    )
+)
+
+
+def _first_response_measures(scope, c):
+    start, end, _ = scope.naive
+    answered = and_(
+        c["first_response_at"] >= start,
+        c["first_response_at"] < end,
+        c["response_business_s"].is_not(None),
+    )
+    return {
+        "total": func.sum(case((answered, c["response_business_s"]), else_=None)),
+        "n": _count_if(answered),
+    }
+
+
+register(
+    Metric(
+        name="avg_first_response_business_hours",
+        label="Average First Response Time (business hours)",
+        unit="hours",
+        definition=(
+            "Mean business hours from creation to the first response over tickets first answered "
+            "in the period, on the configured calendar with the clock paused while the ticket "
+            "waited on the customer or a vendor (the Service Quality first-response panel's "
+            "average)."
+        ),
+        attribution="first_response_at",
+        frame="tickets",
+        measures=_first_response_measures,
+        finish=_avg("total", "n", 3600.0),
+        count_measure="n",
+        higher_is_better=False,
+        tab="reports",
+    )
+)
+
+
+def _positive_measures(scope, c):
+    start, end, _ = scope.naive
+    rated = and_(c["submitted_at"] >= start, c["submitted_at"] < end, c["sentiment"].is_not(None))
+    return {
+        "positive": _count_if(and_(rated, c["sentiment"] == "positive")),
+        "responses": _count_if(rated),
+    }
+
+
+register(
+    Metric(
+        name="positive_interactions_percent",
+        label="Positive Interactions",
+        unit="percent",
+        definition=(
+            "Survey responses with positive sentiment divided by all survey responses submitted "
+            "in the period, times 100, over every survey kind: CSAT (as in Average CSAT Score), "
+            "NPS promoters (9-10) and easy effort scores (5-7 of 7) are positive; neutral "
+            "answers count in the total. Responses follow their ticket's client, board and "
+            "category; those of cancelled tickets are left out."
+        ),
+        attribution="submitted_at",
+        frame="surveys",
+        measures=_positive_measures,
+        finish=_ratio("positive", "responses", 100.0),
+        count_measure="responses",
+        higher_is_better=True,
+        tab="reports",
+    )
+)
+
+
+def _ai_measures(scope, c):
+    created = _created_in_period(scope, c)
+    return {
+        "flagged": _count_if(and_(created, c["ai_assisted"].is_(True))),
+        "known": _count_if(and_(created, c["ai_assisted"].is_not(None))),
+        "created": _count_if(created),
+    }
+
+
+register(
+    Metric(
+        name="ai_assisted_percent",
+        label="AI-Assisted Tickets",
+        unit="percent",
+        definition=(
+            "Tickets created in the period that the PSA flagged as AI-assisted (ai_assisted = "
+            "true) divided by all tickets created in the period, times 100; a ticket without the "
+            "flag counts as not assisted. Empty when no ticket of the period carries the flag "
+            "either way (the source does not export it). Cancelled tickets are left out."
+        ),
+        attribution="created_at",
+        frame="tickets",
+        measures=_ai_measures,
+        finish=lambda m: None if not m.get("known") else _ratio("flagged", "created", 100.0)(m),
+        count_measure="created",
+        higher_is_better=None,
+        tab="reports",
+    )
+)
