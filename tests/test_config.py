@@ -79,3 +79,15 @@ def test_fingerprint_changes_with_settings(tmp_path):
         load_settings(use_local=False).fingerprint()
         != load_settings(path, use_local=False).fingerprint()
     )
+
+
+def test_report_thresholds_merge_key_by_key_and_leave_the_facts_fingerprint_alone(tmp_path):
+    from deskmetrics.config import load_settings
+
+    base = load_settings(use_local=False)
+    changed = load_settings(overrides={"insights": {"csat_drop_points": 9}}, use_local=False)
+    assert changed.insights.csat_drop_points == 9
+    assert changed.insights.sla_target_pct == base.insights.sla_target_pct  # merged, not replaced
+    assert changed.fingerprint() == base.fingerprint()
+    other = load_settings(overrides={"analysis": {"long_ticket_days": 45}}, use_local=False)
+    assert other.fingerprint() != base.fingerprint()

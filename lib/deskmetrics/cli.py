@@ -89,6 +89,27 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
     render.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
 
+    report = sub.add_parser("report", help="build one weekly report (notebook, HTML, PDF)")
+    _common(report)
+    report.add_argument("--audience", required=True, choices=("business_owner", "manager"))
+    report.add_argument("--client", help="one client id (default: the whole MSP)")
+    report.add_argument("--period", type=int, choices=(7, 14, 30), help="days (default: yaml)")
+    report.add_argument("--end", metavar="YYYY-MM-DD", help="last day (default: yesterday)")
+    report.add_argument("--send", action="store_true", help="mail it to the audience")
+    report.add_argument("--test-to", metavar="ADDRESS", help="mail one sample to ADDRESS only")
+    report.add_argument("--reports", metavar="FILE", help="default parameters/reports.yaml")
+    report.add_argument("--output", type=Path, help="folder (default reports/)")
+
+    schedule = sub.add_parser("schedule", help="what cron calls: run and send the due reports")
+    ssub = schedule.add_subparsers(dest="schedule_command", required=True)
+    run = ssub.add_parser("run", help="run every report due for the configured period, once")
+    _common(run)
+    run.add_argument("--clients", metavar="all|ID,ID", help="one report per client too")
+    run.add_argument("--workers", type=int, default=1, help="reports built in parallel")
+    run.add_argument("--today", metavar="YYYY-MM-DD", help="pretend it is this day")
+    run.add_argument("--reports", metavar="FILE", help="default parameters/reports.yaml")
+    run.add_argument("--output", type=Path, help="folder (default reports/)")
+
     serve = sub.add_parser("serve", help="serve the dashboards with Voilà")
     _common(serve)
     serve.add_argument("--port", type=int, default=8866)
@@ -244,8 +265,15 @@ def _sync(args) -> int:
             resumed = " (resumed)" if stream.resumed else ""
             print(
                 f"{source.name}/{name}: {stream.records} records, {stream.rows} rows, "
-                f"{stream.deleted} deleted, {stream.quarantined} quarantined{resumed}"
+                f"{stream.removed} removed (deleted at the source), "
+                f"{stream.quarantined} quarantined{resumed}"
             )
+        print(
+            f"{source.name}: {report.requests} requests in {report.total_seconds:.1f} s "
+            f"({report.request_seconds:.1f} s waiting on the source, "
+            f"{report.waited_seconds:.1f} s pacing and retrying, "
+            f"{report.load_seconds + report.facts_seconds:.1f} s loading)"
+        )
         if report.quarantined:
             print(
                 f"warning: {report.quarantined} malformed records from {source.name} were "
@@ -270,6 +298,72 @@ def _render(args) -> int:
     return 0
 
 
+def _report(args) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from deskmetrics.reports.pipeline import ReportRequest, build_report, mail_report
+    from deskmetrics.reports.printer import Printer
+    from deskmetrics.reports.settings import load_report_settings
+
+    settings = load_report_settings(args.reports)
+    end = _day(args.end, "--end") if args.end else datetime.now(UTC).date() - timedelta(days=1)
+    request = ReportRequest(args.audience, end, args.period or settings.period_days, args.client)
+    with Printer() as printer:
+        output = build_report(
+            request,
+            settings,
+            printer=printer,
+            warehouse=args.warehouse or "",
+            config=args.config or "",
+            output_root=args.output,
+        )
+    print(f"wrote {output.html}\nwrote {output.pdf}\nwrote {output.folder / 'manifest.json'}")
+    if args.test_to or args.send:
+        sent = mail_report(output, settings, to=[args.test_to] if args.test_to else None)
+        print(f"sent to {len(sent)} recipient(s)")
+    return 0
+
+
+def _day(value: str, flag: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{flag} {value!r} is not a date written YYYY-MM-DD") from None
+
+
+def _schedule(args) -> int:
+    from deskmetrics.reports.schedule import all_client_ids, run_schedule
+    from deskmetrics.reports.settings import load_report_settings
+    from deskmetrics.warehouse.engine import Warehouse
+
+    settings = load_report_settings(args.reports)
+    warehouse = Warehouse(args.warehouse)
+    clients = None
+    if args.clients == "all":
+        clients = [None, *all_client_ids(warehouse)]
+    elif args.clients:
+        clients = [None, *(c.strip() for c in args.clients.split(",") if c.strip())]
+    results = run_schedule(
+        warehouse,
+        settings,
+        today=_day(args.today, "--today") if args.today else None,
+        clients=clients,
+        workers=args.workers,
+        warehouse_url=args.warehouse or "",
+        config=args.config or "",
+        output_root=args.output,
+        progress=sys.stderr.isatty(),
+    )
+    for result in results:
+        line = f"{result.request.slug}: {result.status} in {result.seconds:.1f} s"
+        print(line + (f" ({result.error})" if result.error else ""))
+    if not results:
+        print("nothing due")
+    return 1 if any(r.status == "failed" for r in results) else 0
+
+
 def _serve(args) -> int:
     from deskmetrics.reports.serve import serve
 
@@ -281,6 +375,8 @@ _COMMANDS = {
     "import-csv": _import_csv,
     "metrics": _metrics,
     "render": _render,
+    "report": _report,
+    "schedule": _schedule,
     "sync": _sync,
     "serve": _serve,
 }

@@ -2,7 +2,7 @@
 
 Precedence, lowest first: parameters/defaults.yml < the file given with --config <
 parameters/local.yml < runtime overrides. A top-level key in a higher layer replaces the lower
-one, except ``sla`` and ``analysis`` whose entries are replaced one by one.
+one, except ``sla``, ``analysis`` and ``insights`` whose entries are replaced one by one.
 """
 
 from __future__ import annotations
@@ -187,7 +187,8 @@ class Settings(_Strict):
         import hashlib
         import json
 
-        payload = self.model_dump(mode="json")
+        # the reports' thresholds shape no per-ticket fact: changing one must not rebuild them
+        payload = self.model_dump(mode="json", exclude={"insights"})
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -218,7 +219,7 @@ def _merge(base: dict[str, Any], layer: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in layer.items():
         if (
-            key in ("sla", "analysis")
+            key in ("sla", "analysis", "insights")
             and isinstance(value, dict)
             and isinstance(base.get(key), dict)
         ):

@@ -164,6 +164,17 @@ class Session:
         with self.warehouse.reading() as conn:
             return conn.execute(select(func.max(sync_state.c.last_success_at))).scalar()
 
+    def data_cut_off(self) -> datetime | None:
+        """The last successful sync, or for imported data the newest ticket change."""
+        synced = self.data_as_of()
+        if synced is not None:
+            return synced
+        with self.warehouse.reading() as conn:
+            latest = conn.execute(
+                select(func.max(func.coalesce(tickets.c.updated_at, tickets.c.created_at)))
+            ).scalar()
+        return pd.Timestamp(latest).to_pydatetime() if latest is not None else None
+
 
 def _to_date(value) -> date | None:
     if value is None:

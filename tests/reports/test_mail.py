@@ -20,7 +20,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from deskmetrics.errors import ConfigError, DeskmetricsError
@@ -34,6 +33,7 @@ from deskmetrics.reports.mail import (
     send,
 )
 from deskmetrics.reports.settings import Branding, SmtpSettings
+from fakes.smtp import smtp_server
 
 PASSWORD = "Pw-recognisable-7Qz!x"  # searched for everywhere it must not be
 USER = "reports@acme.example"
@@ -44,53 +44,6 @@ MANAGERS = ["manager@acme.example"]
 
 
 # --- a real SMTP server on a free loopback port -----------------------------------------------
-
-
-class Inbox:
-    """aiosmtpd handler that keeps what arrives and can refuse chosen recipients."""
-
-    def __init__(self) -> None:
-        self.received: list[dict] = []
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.startswith("nobody@"):
-            return "550 5.1.1 <nobody@acme.example>: mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append(
-            {
-                "from": envelope.mail_from,
-                "to": list(envelope.rcpt_tos),
-                "raw": envelope.original_content,
-                "authenticated": session.authenticated,
-                "tls": session.ssl is not None,
-            }
-        )
-        return "250 2.0.0 queued"
-
-
-class LoopbackController(Controller):
-    """Binds port 0 and reads back the port the system chose, so parallel runs never clash."""
-
-    def __init__(self, handler, **kwargs) -> None:
-        super().__init__(handler, hostname="127.0.0.1", port=0, **kwargs)
-
-    def _trigger_server(self) -> None:
-        self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
-
-
-@contextmanager
-def smtp_server(**smtp_parameters):
-    inbox = Inbox()
-    controller = LoopbackController(inbox, **smtp_parameters)
-    controller.start()
-    try:
-        yield inbox, controller.port
-    finally:
-        controller.stop()
 
 
 def _authenticate(server, session, envelope, mechanism, auth_data) -> AuthResult:

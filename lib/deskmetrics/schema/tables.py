@@ -216,6 +216,23 @@ quarantine = Table(
     Column("seen_at", DateTime),
 )
 
+# one row per scheduled report: an audience, a client ("" = the whole MSP) and a period. The
+# row is claimed before the report runs, so two schedulers never send the same report twice.
+report_runs = Table(
+    "report_runs",
+    metadata,
+    Column("audience", String, primary_key=True),
+    Column("client_id", String, primary_key=True),
+    Column("period_end", Date, primary_key=True),
+    Column("period_days", Integer, primary_key=True),
+    Column("status", String, nullable=False),  # running, sent, failed
+    Column("started_at", DateTime),
+    Column("finished_at", DateTime),
+    Column("recipients", Integer),
+    Column("error", Text),
+    Column("output", Text),  # the report's folder under reports/
+)
+
 warehouse_meta = Table(
     "warehouse_meta",
     metadata,
