@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import subprocess
-from contextlib import contextmanager
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 from deskmetrics.config import PROJECT_ROOT
 from deskmetrics.errors import ConfigError, DeskmetricsError
 from deskmetrics.reports.html import export_html
+from deskmetrics.reports.kernel import kernel_environment
 from deskmetrics.reports.mail import AUDIENCE_TITLES, Headline, ReportMail, compose_report, send
 from deskmetrics.reports.printer import Printer
 from deskmetrics.reports.settings import ReportSettings
@@ -109,11 +109,10 @@ def build_report(
     folder.mkdir(parents=True, exist_ok=True)
     notebook = folder / "report.ipynb"
     source = REPORT_NOTEBOOKS / f"{request.audience}.ipynb"
-    # the warehouse URL reaches the kernel through its environment, never as a parameter: a
-    # PostgreSQL URL may hold a password, and parameters are kept in the notebook and manifest
     params = request.parameters(settings.organization, "", config)
+    clock = _Stopwatch()
     try:
-        with _kernel_environment(DESKMETRICS_WAREHOUSE=warehouse):
+        with kernel_environment(DESKMETRICS_WAREHOUSE=warehouse):
             pm.execute_notebook(
                 str(source),
                 str(notebook),
@@ -128,11 +127,15 @@ def build_report(
             f"{request.slug}: the {request.audience} notebook failed in cell "
             f"{exc.exec_count}: {exc.ename}: {exc.evalue}"
         ) from None
+    clock.lap("execute")
     shown = read_headlines(notebook)
     title = f"{settings.organization} — {AUDIENCE_TITLES[request.audience]} report"
     html = export_html(notebook, folder / "report.html", title, branding=settings.branding)
+    clock.lap("html")
     pdf = printer.pdf(html, folder / "report.pdf")
+    clock.lap("pdf")
     charts = printer.chart_images(html, folder / "charts", limit=EMAIL_CHARTS)
+    clock.lap("chart_images")
     manifest = {
         "audience": request.audience,
         "parameters": params,
@@ -141,6 +144,7 @@ def build_report(
         "git_revision": _git_revision(),
         "rendered_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "headlines": shown["rows"],
+        "seconds": clock.laps,
         "files": {
             "notebook": notebook.name,
             "html": html.name,
@@ -196,19 +200,17 @@ def mail_report(
     return recipients
 
 
-@contextmanager
-def _kernel_environment(**values: str):
-    """Set variables for a kernel started inside the block (only those given non-empty)."""
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update({k: v for k, v in values.items() if v})
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+class _Stopwatch:
+    """Seconds per step, kept in the manifest so slow reports show where the time went."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 2)
+        self._last = now
 
 
 def _git_revision() -> str | None:

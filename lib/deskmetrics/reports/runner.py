@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from deskmetrics.config import PROJECT_ROOT
+from deskmetrics.reports.html import export_html
+from deskmetrics.reports.kernel import kernel_environment
 
 log = logging.getLogger(__name__)
 
@@ -24,36 +26,28 @@ def render_tab(
     kernel_name: str = "python3",
 ) -> Path:
     """Run one tab notebook statically; returns the HTML path (the .ipynb sits beside it)."""
-    import nbformat
     import papermill as pm
-    from nbconvert import HTMLExporter
 
     output_dir = Path(output_dir or REPORTS_DIR)
     output_dir.mkdir(parents=True, exist_ok=True)
     params = {k: v for k, v in (parameters or {}).items() if v not in (None, "")}
+    warehouse = params.pop("warehouse", None)  # through the environment: it may hold a password
     params["static"] = True
     if tab != "dashboard":
         # each panel's CSV lands in <tab>_files/ beside the HTML, which links to it
         params["export_dir"] = str((output_dir / f"{tab}_files").resolve())
     executed = output_dir / f"{tab}.ipynb"
-    pm.execute_notebook(
-        str(NOTEBOOKS_DIR / f"{tab}.ipynb"),
-        str(executed),
-        parameters=params,
-        kernel_name=kernel_name,
-        progress_bar=False,
-        cwd=str(PROJECT_ROOT),
-    )
-    notebook = nbformat.read(executed, as_version=4)
-    exporter = HTMLExporter(
-        template_name="lab",
-        exclude_input=True,
-        exclude_output_prompt=True,
-        exclude_input_prompt=True,
-    )
-    body, _ = exporter.from_notebook_node(notebook)
-    html = output_dir / f"{tab}.html"
-    html.write_text(body, encoding="utf-8")
+    with kernel_environment(DESKMETRICS_WAREHOUSE=warehouse):
+        pm.execute_notebook(
+            str(NOTEBOOKS_DIR / f"{tab}.ipynb"),
+            str(executed),
+            parameters=params,
+            kernel_name=kernel_name,
+            progress_bar=False,
+            cwd=str(PROJECT_ROOT),
+        )
+    # plotly.js inline and no CDN scripts: the page opens offline
+    html = export_html(executed, output_dir / f"{tab}.html", tab.replace("_", " ").title())
     manifest = {
         "tab": tab,
         "parameters": params,
