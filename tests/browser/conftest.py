@@ -12,17 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from deskmetrics.reports.printer import CHROMIUM_ARGS  # one set of flags for every Chromium
 from deskmetrics.reports.serve import voila_command
 
 CHROMIUM = os.environ.get("DESKMETRICS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
