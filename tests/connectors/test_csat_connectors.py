@@ -85,6 +85,7 @@ def sb_source(fake, page_size: int = 5, **settings) -> SourceConfig:
         secrets=sf.SECRETS,
         page_size=page_size,
         per_minute=0,  # unpaced: the fakes have no limit to stay under
+        commit_records=1,  # each page its own commit, so resume tests see page positions
         settings={"token_url": fake.server.url + "/api/token/", **settings},
     )
 
@@ -248,6 +249,7 @@ def ch_source(fake, page_size: int = 5, **settings) -> SourceConfig:
         secrets=cf.SECRETS,
         page_size=page_size,
         per_minute=0,  # unpaced: the fakes have no limit to stay under
+        commit_records=1,  # each page its own commit, so resume tests see page positions
         settings=settings,
     )
 
@@ -376,6 +378,7 @@ def ss_source(fake, page_size: int = 2, **settings) -> SourceConfig:
         secrets=zf.SECRETS,
         page_size=page_size,
         per_minute=0,  # unpaced: the fakes have no limit to stay under
+        commit_records=1,  # each page its own commit, so resume tests see page positions
         start=zf.iso(zf.NOW - timedelta(days=100)),
         settings=settings,
     )

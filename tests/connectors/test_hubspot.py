@@ -59,6 +59,7 @@ def source(fake: FakeHubSpot, page_size: int = 5, **settings) -> SourceConfig:
         secrets=SECRETS,
         page_size=page_size,
         per_minute=0,  # unpaced: the fakes have no limit to stay under
+        commit_records=1,  # each page its own commit, so resume tests see page positions
         settings=settings,
     )
 

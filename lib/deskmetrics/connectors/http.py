@@ -206,6 +206,11 @@ class HttpClient:
             response = self._client.request(method, path, params=params, json=json, headers=merged)
         finally:
             self._flight(-1)
+        return self.check(response, route)
+
+    def check(self, response: httpx.Response, route: str) -> httpx.Response:
+        """Raise for an error answer (retryable or not); vendors with their own 429 rules
+        override this."""
         if response.status_code in RETRY_STATUSES:
             raise RetryableStatus(response.status_code, retry_after_seconds(response), route)
         if response.status_code >= 400:

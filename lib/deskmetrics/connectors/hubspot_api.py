@@ -42,11 +42,7 @@ class HubSpotClient(HttpClient):
     """HttpClient whose 429 wait follows the body's ``policyName`` when there is no
     Retry-After header; a DAILY limit fails at once (retrying within a sync cannot help)."""
 
-    def _send(self, method, path, route, params, json, headers) -> httpx.Response:
-        self.pacer.wait()
-        merged = {**self._auth_headers(), **(headers or {})}
-        self.requests += 1
-        response = self._client.request(method, path, params=params, json=json, headers=merged)
+    def check(self, response: httpx.Response, route: str) -> httpx.Response:
         status = response.status_code
         if status == 429:
             policy = _policy(response)

@@ -31,6 +31,9 @@ class SourceConfig(BaseModel):
     page_size: int = Field(500, gt=0, le=10_000)
     per_minute: float | None = Field(None, ge=0)  # None: the vendor's default; 0: unpaced
     reconcile_days: int = Field(7, ge=0)  # look for records deleted at the source this often
+    # pages are committed together until they hold this many records (fewer, larger writes;
+    # a sync stopped mid-group re-reads at most this many)
+    commit_records: int = Field(5000, gt=0)
     start: str = "2000-01-01T00:00:00Z"  # the first full sync starts here
     overlap_minutes: int = Field(5, ge=0)
 

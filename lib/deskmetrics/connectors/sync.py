@@ -160,7 +160,7 @@ def _sync_stream(
         window = Window(parse_instant(source.start))
     newest = parse_instant(detail.get("max_seen")) if report.resumed else None
     bar = tqdm(desc=f"{source.name}/{stream.name}", unit=" records", disable=not progress)
-    for batch in stream.batches(window):
+    for batch in coalesce(stream.batches(window), source.commit_records):
         if batch.max_updated and (newest is None or batch.max_updated > newest):
             newest = batch.max_updated
         load_started = time.perf_counter()
@@ -185,6 +185,51 @@ def _sync_stream(
             rows=report.rows,
         )
     return report
+
+
+def coalesce(batches, records: int):
+    """Merge consecutive pages into batches of at least ``records`` vendor records, so the
+    warehouse sees a few large transactions instead of one per page. The merged batch ends
+    exactly as committing its pages one by one would: a later page's deletions also drop what
+    earlier pages of the group would have written, and its loads clear their quarantines."""
+    pending: Batch | None = None
+    for batch in batches:
+        pending = batch if pending is None else _merge(pending, batch)
+        if pending.records >= records:
+            yield pending
+            pending = None
+    if pending is not None:
+        yield pending
+
+
+def _merge(first: Batch, then: Batch) -> Batch:
+    frames = dict(first.frames)
+    for name, keys in then.deletions.items():
+        if name in frames and keys:
+            key = next(iter(TABLES[name].primary_key.columns)).name
+            frames[name] = frames[name][~frames[name][key].astype(str).isin(set(keys))]
+    for name, frame in then.frames.items():
+        frames[name] = (
+            pd.concat([frames[name], frame], ignore_index=True) if name in frames else frame
+        )
+    loaded = {
+        str(k)
+        for name, frame in then.frames.items()
+        if len(frame)
+        for k in frame[next(iter(TABLES[name].primary_key.columns)).name].dropna()
+    }
+    deletions = {n: list(k) for n, k in first.deletions.items()}
+    for name, keys in then.deletions.items():
+        deletions.setdefault(name, []).extend(keys)
+    newest = [m for m in (first.max_updated, then.max_updated) if m is not None]
+    return Batch(
+        frames=frames,
+        deletions=deletions,
+        quarantined=[q for q in first.quarantined if q.record_key not in loaded] + then.quarantined,
+        resume=then.resume,
+        max_updated=max(newest) if newest else None,
+        records=first.records + then.records,
+    )
 
 
 def _commit(warehouse, source, stream_name, window, batch: Batch, newest, report, touched):
