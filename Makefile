@@ -21,6 +21,9 @@ demo: setup
 	$(BIN)/deskmetrics demo-data --tickets $(TICKETS)
 	$(BIN)/deskmetrics metrics docs --output docs/metrics.md
 	$(BIN)/deskmetrics render
+	@# the weekly reports print their PDF with Chromium; without it the dashboards still start
+	-$(BIN)/deskmetrics report --audience business_owner
+	-$(BIN)/deskmetrics report --audience manager
 	$(BIN)/deskmetrics serve --port $(PORT)
 
 test: setup

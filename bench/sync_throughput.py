@@ -93,7 +93,9 @@ def main() -> None:
         rows.append(("full", sync_source(warehouse, settings, source)))
         ours.send("change")
         changed = ours.recv()
-        rows.append((f"incremental ({changed:,} changed)", sync_source(warehouse, settings, source)))
+        rows.append(
+            (f"incremental ({changed:,} changed)", sync_source(warehouse, settings, source))
+        )
         ours.send("stop")
         ours.recv()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

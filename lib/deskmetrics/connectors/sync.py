@@ -36,6 +36,7 @@ TICKET_CHILDREN = (t.status_changes, t.ticket_events, t.time_entries)
 # a batch's deletions in these tables replace a ticket's children; elsewhere they are records
 # deleted at the source
 REPLACED = {"status_changes", "ticket_events"}
+FACTS_SLICE = 20_000  # tickets whose facts are recomputed together at the end of a sync
 
 
 @dataclass
@@ -127,9 +128,12 @@ def sync_source(
         )
     facts_started = time.perf_counter()
     with warehouse.writing() as conn:
-        if was_dirty or touched:
-            ids = None if was_dirty else pd.Series(sorted(touched))
-            refresh_facts(conn, settings, ids)
+        if was_dirty:
+            refresh_facts(conn, settings)
+        else:
+            # in slices, so a big first sync never holds every ticket's history in memory at once
+            for chunk in _chunks(sorted(touched), FACTS_SLICE):
+                refresh_facts(conn, settings, pd.Series(chunk))
         _set_meta(conn, DIRTY_KEY, "0")
     report.facts_seconds = time.perf_counter() - facts_started
     report.total_seconds = time.perf_counter() - started

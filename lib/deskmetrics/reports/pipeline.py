@@ -132,10 +132,10 @@ def build_report(
     title = f"{settings.organization} — {AUDIENCE_TITLES[request.audience]} report"
     html = export_html(notebook, folder / "report.html", title, branding=settings.branding)
     clock.lap("html")
-    pdf = printer.pdf(html, folder / "report.pdf")
-    clock.lap("pdf")
-    charts = printer.chart_images(html, folder / "charts", limit=EMAIL_CHARTS)
-    clock.lap("chart_images")
+    pdf, charts = printer.pdf_and_chart_images(
+        html, folder / "report.pdf", folder / "charts", limit=EMAIL_CHARTS
+    )
+    clock.lap("pdf_and_charts")
     manifest = {
         "audience": request.audience,
         "parameters": params,

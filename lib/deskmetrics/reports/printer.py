@@ -146,6 +146,14 @@ class Printer:
         """Save a PNG of each Plotly chart in document order, named after the HTML file."""
         return self._call(self._chart_images, Path(html_path), Path(out_dir), limit)
 
+    def pdf_and_chart_images(
+        self, html_path: Path, pdf_path: Path, out_dir: Path, limit: int | None = None
+    ) -> tuple[Path, list[Path]]:
+        """Both from one page load: plotly.js is evaluated once, which is most of the cost."""
+        return self._call(
+            self._pdf_and_charts, Path(html_path), Path(pdf_path), Path(out_dir), limit
+        )
+
     # -- on the printer's thread -----------------------------------------------------------------
     def _call(self, function, *args):
         if self._worker is None:
@@ -176,37 +184,50 @@ class Printer:
             self._browser = self._playwright = None
 
     def _pdf(self, html_path: Path, pdf_path: Path) -> Path:
-        pdf_path.parent.mkdir(parents=True, exist_ok=True)
         with self._open(html_path, PRINT_WIDTH_PX, media="print") as page:
-            page.add_style_tag(content=PRINT_CSS)
-            page.evaluate(MARK_PAGE_BREAKS)
-            margin = f"{PAGE_MARGIN_MM}mm"
-            page.pdf(
-                path=str(pdf_path),
-                format="A4",
-                print_background=True,
-                display_header_footer=True,
-                header_template="<span></span>",
-                footer_template=FOOTER,
-                margin={
-                    "top": margin,
-                    "right": margin,
-                    "bottom": f"{PAGE_MARGIN_MM + FOOTER_MM}mm",
-                    "left": margin,
-                },
-            )
+            return self._print(page, pdf_path)
+
+    def _pdf_and_charts(self, html_path, pdf_path, out_dir, limit) -> tuple[Path, list[Path]]:
+        with self._open(html_path, PRINT_WIDTH_PX, media="print") as page:
+            # the screenshots first: the print styles below change the layout
+            images = self._screenshots(page, html_path, out_dir, limit)
+            return self._print(page, pdf_path), images
+
+    def _print(self, page, pdf_path: Path) -> Path:
+        pdf_path.parent.mkdir(parents=True, exist_ok=True)
+        page.add_style_tag(content=PRINT_CSS)
+        page.evaluate(MARK_PAGE_BREAKS)
+        margin = f"{PAGE_MARGIN_MM}mm"
+        page.pdf(
+            path=str(pdf_path),
+            format="A4",
+            print_background=True,
+            display_header_footer=True,
+            header_template="<span></span>",
+            footer_template=FOOTER,
+            margin={
+                "top": margin,
+                "right": margin,
+                "bottom": f"{PAGE_MARGIN_MM + FOOTER_MM}mm",
+                "left": margin,
+            },
+        )
         return pdf_path
 
     def _chart_images(self, html_path: Path, out_dir: Path, limit: int | None) -> list[Path]:
+        with self._open(html_path, EMAIL_WIDTH_PX) as page:
+            return self._screenshots(page, html_path, out_dir, limit)
+
+    @staticmethod
+    def _screenshots(page, html_path: Path, out_dir: Path, limit: int | None) -> list[Path]:
         out_dir.mkdir(parents=True, exist_ok=True)
         images = []
-        with self._open(html_path, EMAIL_WIDTH_PX) as page:
-            charts = page.locator(".js-plotly-plot")
-            count = charts.count() if limit is None else min(limit, charts.count())
-            for index in range(count):
-                image = out_dir / f"{html_path.stem}-chart-{index + 1:02d}.png"
-                charts.nth(index).screenshot(path=str(image), animations="disabled")
-                images.append(image)
+        charts = page.locator(".js-plotly-plot")
+        count = charts.count() if limit is None else min(limit, charts.count())
+        for index in range(count):
+            image = out_dir / f"{html_path.stem}-chart-{index + 1:02d}.png"
+            charts.nth(index).screenshot(path=str(image), animations="disabled")
+            images.append(image)
         return images
 
     @contextmanager
