@@ -446,6 +446,24 @@ def test_simplesat_incremental_sync_fetches_only_changed_responses(simplesat, wa
     assert (row["scale"], row["rating"], row["sentiment"]) == ("stars5", 1, "negative")
 
 
+def test_simplesat_responses_deleted_at_the_source_go_at_the_periodic_check(simplesat, warehouse):
+    ss_run(simplesat, warehouse)  # the first sync also lists every id once
+    assert simplesat.listings
+    gone = sorted(simplesat.responses)[4]
+    simplesat.delete_response(gone)
+    simplesat.listings.clear()
+    ss_run(simplesat, warehouse)  # checked less than reconcile_days ago: not listed again
+    assert simplesat.listings == []
+    assert f"simplesat:{gone}" in set(table(warehouse, "surveys")["response_id"])
+    config = SourceConfig(**{**ss_source(simplesat).model_dump(), "reconcile_days": 0})
+    report = sync(SimplesatConnector, config, warehouse, now=lambda: simplesat.now)
+    assert report.streams["surveys"].removed == 1
+    surveys = set(table(warehouse, "surveys")["response_id"])
+    assert f"simplesat:{gone}" not in surveys and len(surveys) == len(simplesat.responses)
+    # the listing keeps to the 30-day windows of the sync, in its largest pages
+    assert simplesat.listings and all("modified_start_date" in b for b in simplesat.listings)
+
+
 def test_simplesat_retries_quarantine_and_unknown_questions(simplesat, warehouse):
     ids = sorted(simplesat.responses)
     simplesat.responses[ids[0]]["answers"][0].update(

@@ -48,6 +48,9 @@ def parse(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+LISTING_PAGE_SIZE = 250  # the connector lists ids with its largest page
+
+
 class FakeSimplesat:
     """``FakeSimplesat(responses=N, days=D)``: N responses spread over the D days before
     ``NOW``; mutate ``responses`` or use ``add_response`` / ``update_response``."""
@@ -57,6 +60,7 @@ class FakeSimplesat:
         self.now = NOW
         self.responses: dict[int, dict] = {}
         self.searches: list[tuple[int, dict]] = []
+        self.listings: list[dict] = []
         step = timedelta(days=days) / max(responses, 1)
         for k in range(responses):
             self.add_response(at=NOW - timedelta(days=days) + step * k + timedelta(hours=1))
@@ -134,6 +138,10 @@ class FakeSimplesat:
             "modified": iso(at),
         }
 
+    def delete_response(self, response_id: int) -> None:
+        """Deleted in Simplesat: it simply stops appearing (the API reports no deletions)."""
+        del self.responses[response_id]
+
     def update_response(self, response_id: int, choice: str) -> None:
         self.now += timedelta(hours=2)
         response = self.responses[response_id]
@@ -174,7 +182,10 @@ class FakeSimplesat:
         body = request.json() or {}
         if not isinstance(body, dict):
             return Response(400, {"detail": "body must be an object"})
-        self.searches.append((int(request.arg("page") or 1), body))
+        if request.arg("page_size") == str(LISTING_PAGE_SIZE):
+            self.listings.append(body)  # the connector's id listing, apart from its sync
+        else:
+            self.searches.append((int(request.arg("page") or 1), body))
         field, start_key, end_key = "modified", "modified_start_date", "modified_end_date"
         if start_key not in body and end_key not in body:
             field, start_key, end_key = "created", "start_date", "end_date"
@@ -203,7 +214,11 @@ class FakeSimplesat:
 
     # -- what the tests read ---------------------------------------------------------------
     def search_pages(self) -> list:
-        return self.server.requests(API + "/responses/search")
+        return [
+            r
+            for r in self.server.requests(API + "/responses/search")
+            if r.arg("page_size") != str(LISTING_PAGE_SIZE)
+        ]
 
     def windows(self) -> list[tuple[str, str, int]]:
         return [

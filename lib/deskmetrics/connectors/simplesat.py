@@ -43,7 +43,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from deskmetrics.config import Settings
 from deskmetrics.connectors import register
-from deskmetrics.connectors.base import Batch, Connector, Stream, Window
+from deskmetrics.connectors.base import Batch, Connector, LiveKeys, Stream, Window
 from deskmetrics.connectors.csat_common import (
     MAX_PAGES,
     Malformed,
@@ -176,6 +176,18 @@ class _Responses(Stream):
         self.page_size = max(1, min(connector.source.page_size, MAX_PAGE_SIZE))
         self.days = connector.window_days
         self.start_key, self.end_key = FIELDS[connector.window_field]
+
+    def live_keys(self) -> LiveKeys:
+        """Every response id Simplesat still holds: Simplesat reports no deletions, so the
+        engine's periodic check re-reads the whole range (same windows, largest pages)."""
+        listing = _Responses(self.connector)
+        listing.page_size = MAX_PAGE_SIZE
+        pages = (
+            [str(k) for k in batch.frames["surveys"]["response_id"]]
+            for batch in listing.batches(Window(None))
+            if "surveys" in batch.frames
+        )
+        return LiveKeys("surveys", "simplesat", pages)
 
     def batches(self, window: Window) -> Iterator[Batch]:
         resume = window.resume
