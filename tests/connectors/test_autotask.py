@@ -31,7 +31,7 @@ from fakes.autotask import (
     USERNAME,
     FakeAutotask,
 )
-from fakes.checks import table, vendor_settings
+from fakes.checks import rows_of, table, vendor_settings
 
 SETTINGS = vendor_settings("autotask")
 CANONICAL = (
@@ -268,12 +268,6 @@ def sync(fake, warehouse, *, full=False, reconcile_days=7, **settings):
     config = source(fake, **settings).model_copy(update={"reconcile_days": reconcile_days})
     connector = AutotaskConnector(config, SETTINGS, sleep=lambda seconds: None)
     return sync_source(warehouse, SETTINGS, config, connector=connector, full=full)
-
-
-def rows_of(warehouse, ticket_id: int) -> dict[str, int]:
-    """How many rows of each ticket table belong to one ticket."""
-    names = ("tickets", "status_changes", "ticket_events", "time_entries")
-    return {n: int((table(warehouse, n)["ticket_id"] == str(ticket_id)).sum()) for n in names}
 
 
 def worked_ticket(fake) -> int:

@@ -29,3 +29,9 @@ def table(warehouse: Warehouse, name: str) -> pd.DataFrame:
     if not keys or frame.empty:
         return frame
     return frame.sort_values(keys).reset_index(drop=True)
+
+
+def rows_of(warehouse, ticket_id: int | str) -> dict[str, int]:
+    """How many rows of each ticket table belong to one ticket."""
+    names = ("tickets", "status_changes", "ticket_events", "time_entries")
+    return {n: int((table(warehouse, n)["ticket_id"] == str(ticket_id)).sum()) for n in names}
