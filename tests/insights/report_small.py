@@ -20,13 +20,21 @@ def copy_report_small(tmp: Path) -> Path:
     return data
 
 
-def load_report_small(tmp: Path, url: str, *, uncancel: bool = False) -> Session:
-    data = copy_report_small(tmp)
-    if uncancel:  # Z1 counted as an open ticket, to show what cancelling removes
+def load_fixture(fixture: Path, tmp: Path, url: str, *, uncancel: bool = False) -> Session:
+    """Import a hand-computed fixture directory (its config.yml beside the CSVs); ``uncancel``
+    counts its cancelled tickets as new, to show what cancelling removes."""
+    data = tmp / fixture.name
+    shutil.copytree(fixture, data, dirs_exist_ok=True)
+    if uncancel:
         path = data / "tickets.csv"
         path.write_text(path.read_text().replace(",Cancelled,", ",New,"))
-    assert main(["import-csv", str(data), "--warehouse", url, "--config", str(CONFIG)]) == 0
-    return Session(url, CONFIG)
+    config = fixture / "config.yml"
+    assert main(["import-csv", str(data), "--warehouse", url, "--config", str(config)]) == 0
+    return Session(url, config)
+
+
+def load_report_small(tmp: Path, url: str, *, uncancel: bool = False) -> Session:
+    return load_fixture(FIXTURE, tmp, url, uncancel=uncancel)  # uncancel: Z1 counts as open
 
 
 def with_insights(session: Session, **changes):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from insights.report_small import load_fixture
 
-from deskmetrics.cli import main
 from deskmetrics.config import Settings
 from deskmetrics.insights.alerts import active_alerts, baseline_start, grade
 from deskmetrics.metrics.scope import Scope
@@ -20,13 +19,8 @@ WEEK = ("2025-02-03", "2025-02-09")
 
 
 def _load(tmp: Path, url: str, *, uncancel: bool = False) -> Session:
-    data = tmp / "report_alerts"
-    shutil.copytree(FIXTURE, data, dirs_exist_ok=True)
-    if uncancel:  # the same tickets with X1 and X2 counted, to show what cancelling removes
-        path = data / "tickets.csv"
-        path.write_text(path.read_text().replace(",Cancelled,", ",New,"))
-    assert main(["import-csv", str(data), "--warehouse", url, "--config", str(CONFIG)]) == 0
-    return Session(url, CONFIG)
+    # uncancel: the same tickets with X1 and X2 counted, to show what cancelling removes
+    return load_fixture(FIXTURE, tmp, url, uncancel=uncancel)
 
 
 @pytest.fixture(scope="module")

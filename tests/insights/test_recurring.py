@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from insights.report_small import load_fixture
 
-from deskmetrics.cli import main
 from deskmetrics.insights import recurring
 from deskmetrics.insights.recurring import (
     COLUMNS,
@@ -81,13 +80,8 @@ def test_trend(now, before, expected):
 
 
 def _load(tmp: Path, url: str, *, uncancel: bool = False) -> Session:
-    data = tmp / "report_alerts"
-    shutil.copytree(FIXTURE, data, dirs_exist_ok=True)
-    if uncancel:  # the same tickets with X1 and X2 counted, to show what cancelling removes
-        path = data / "tickets.csv"
-        path.write_text(path.read_text().replace(",Cancelled,", ",New,"))
-    assert main(["import-csv", str(data), "--warehouse", url, "--config", str(CONFIG)]) == 0
-    return Session(url, CONFIG)
+    # uncancel: the same tickets with X1 and X2 counted, to show what cancelling removes
+    return load_fixture(FIXTURE, tmp, url, uncancel=uncancel)
 
 
 @pytest.fixture(scope="module")
