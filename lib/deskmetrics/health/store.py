@@ -186,9 +186,16 @@ class HealthStore:
 
     # -- manual scores ---------------------------------------------------------------------
     def set_score(
-        self, client_id: str, metric_id: str, score: float | None, note: str = ""
+        self,
+        client_id: str,
+        metric_id: str,
+        score: float | None,
+        note: str = "",
+        *,
+        at: datetime | None = None,
     ) -> datetime:
-        """Record a manual score (None clears it); earlier scores stay as history."""
+        """Record a manual score (None clears it); earlier scores stay as history. ``at``
+        (naive UTC, default now) back-dates a score taken from an earlier record."""
         with self.warehouse.writing() as conn:
             metric = _find(read_metrics(conn), metric_id)
             if metric.kind != "manual":
@@ -207,7 +214,7 @@ class HealthStore:
                     raise InputError(
                         f"{metric.name}: score {score:g} is outside 0-{metric.max_score:g}"
                     )
-            at = utc_now()
+            at = at or utc_now()
             previous = score_history(conn, client_id, metric_id)
             conn.execute(
                 insert(health_scores).values(
