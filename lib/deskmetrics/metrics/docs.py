@@ -33,6 +33,7 @@ def render_definitions() -> str:
                 f"- Filters: {', '.join(m.filters) or 'none'} (and the date range)\n"
             )
     parts.append(_panels_section())
+    parts.append(_health_section())
     parts.append(_insights_section())
     return "".join(parts)
 
@@ -58,6 +59,27 @@ def _panels_section() -> str:
                 f"- Period attribution: {p.attribution}\n"
                 f"- Drill-down: {', '.join(p.drill_fields) or 'none'}\n"
             )
+    return "".join(parts)
+
+
+def _health_section() -> str:
+    from deskmetrics.health.definitions import health_definitions
+    from deskmetrics.health.settings import load_health_settings
+
+    settings = load_health_settings()
+    parts = [
+        "\n## Client health\n\nDefault metrics (seeded from parameters/health.yaml, then edited in "
+        "the Health tab): "
+        + "; ".join(
+            f"{m.name} ({m.kind}, out of {m.max_score:g}, weight {m.weight:g})"
+            for m in settings.seed_metrics()
+        )
+        + ". Default cut scores: "
+        + ", ".join(f"{c.name} from {c.min_score:g}" for c in settings.seed_cut_scores())
+        + ".\n"
+    ]
+    for d in health_definitions(settings):
+        parts.append(f"\n### {d.title} (`{d.id}`)\n\n{d.definition}\n")
     return "".join(parts)
 
 
