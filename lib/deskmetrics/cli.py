@@ -110,6 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--reports", metavar="FILE", help="default parameters/reports.yaml")
     run.add_argument("--output", type=Path, help="folder (default reports/)")
 
+    from deskmetrics.cli_health import add_health_parser
+
+    add_health_parser(sub, _common)
+
     serve = sub.add_parser("serve", help="serve the dashboards with Voilà")
     _common(serve)
     serve.add_argument("--port", type=int, default=8866)
@@ -364,6 +368,12 @@ def _schedule(args) -> int:
     return 1 if any(r.status == "failed" for r in results) else 0
 
 
+def _health(args) -> int:
+    from deskmetrics.cli_health import run_health
+
+    return run_health(args)
+
+
 def _serve(args) -> int:
     from deskmetrics.reports.serve import serve
 
@@ -372,6 +382,7 @@ def _serve(args) -> int:
 
 _COMMANDS = {
     "demo-data": _demo_data,
+    "health": _health,
     "import-csv": _import_csv,
     "metrics": _metrics,
     "render": _render,
