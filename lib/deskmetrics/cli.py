@@ -153,6 +153,10 @@ def _demo_data(args) -> int:
         f"demo data loaded into {warehouse!r}: "
         + ", ".join(f"{n} {name}" for name, n in summary.rows.items())
     )
+    from deskmetrics.demo.health import seed_demo_health
+
+    clients = frames["clients"]["client_id"].tolist()
+    print(seed_demo_health(warehouse, settings, clients, seed=args.seed).describe())
     return 0
 
 
