@@ -140,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
 def _demo_data(args) -> int:
     from deskmetrics.config import load_settings
     from deskmetrics.demo.generator import generate, write_csv
+    from deskmetrics.demo.health import seed_demo_health
     from deskmetrics.warehouse.engine import Warehouse
     from deskmetrics.warehouse.importer import import_frames
 
@@ -153,8 +154,6 @@ def _demo_data(args) -> int:
         f"demo data loaded into {warehouse!r}: "
         + ", ".join(f"{n} {name}" for name, n in summary.rows.items())
     )
-    from deskmetrics.demo.health import seed_demo_health
-
     clients = frames["clients"]["client_id"].tolist()
     print(seed_demo_health(warehouse, settings, clients, seed=args.seed).describe())
     return 0
