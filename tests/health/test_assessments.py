@@ -3,6 +3,9 @@ a bad file loads nothing and names every bad row."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pandas as pd
 import pytest
 
 from deskmetrics.errors import InputError
@@ -68,3 +71,24 @@ def test_missing_columns_are_named(health, tmp_path):
     path.write_text("assessment,client,date,score\nA,C1,2025-01-01,1\n")
     with pytest.raises(InputError, match="missing column.*client_id, assessed_at"):
         health.import_assessments(path)
+
+
+def test_a_dated_result_counts_from_the_start_of_that_local_day(health, tmp_path):
+    path = tmp_path / "results.csv"
+    path.write_text(
+        "assessment,client_id,assessed_at,score\n"
+        "Security review,C3,2025-03-31,60\n"
+        "Security review,C2,2025-03-30T23:30:00-04:00,80\n"
+    )
+    health.import_assessments(path)
+    health.store.add_metric("Security", 100, 25, kind="assessment", assessment="Security review")
+
+    def security(day):
+        frame = health.board(day).contributions.query("metric_id == 'security'")
+        return frame.set_index("client_id")["value"]
+
+    assert pd.isna(security(DAY - timedelta(days=1))["C3"])  # New York's 03-30 ends first
+    assert security(DAY)["C3"] == 60.0
+    assert security(DAY - timedelta(days=1))["C2"] == 80.0  # an explicit offset is kept
+    detail = health.board(DAY).client("C2").set_index("metric_id").loc["security", "detail"]
+    assert detail == "Security review on 2025-03-30"

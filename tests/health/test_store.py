@@ -156,3 +156,11 @@ def test_invalid_manual_scores_are_refused(health, client, metric, score, messag
         health.store.set_score(client, metric, score)
     assert len(health.audit()) == changes
     assert len(health.history(client)["scores"]) == scores
+
+
+def test_score_dates_are_shown_as_local_days(health):
+    from datetime import datetime
+
+    health.store.set_score("C4", "org", 4, at=datetime(2025, 3, 21, 2, 0))  # 22:00 in New York
+    detail = health.board(DAY).client("C4").set_index("metric_id").loc["org", "detail"]
+    assert detail == "set by ana on 2025-03-20"

@@ -3,6 +3,7 @@ health metric. The file loads whole or not at all; every bad row is named."""
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from pathlib import Path
 
 import pandas as pd
@@ -18,8 +19,11 @@ REQUIRED = ("assessment", "client_id", "assessed_at", "score")
 MAX_LISTED = 10
 
 
-def read_assessment_csv(path: Path, known_clients: set[str]) -> pd.DataFrame:
-    """The file's rows, checked: [assessment, client_id, assessed_at (naive UTC), score]."""
+def read_assessment_csv(path: Path, known_clients: set[str], zone: tzinfo) -> pd.DataFrame:
+    """The file's rows, checked: [assessment, client_id, assessed_at (naive UTC), score].
+
+    A date or a time without an offset is local to ``zone`` (the MSP's time zone), as in the
+    canonical CSV contract, so a result dated D counts from the start of local day D."""
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -42,8 +46,8 @@ def read_assessment_csv(path: Path, known_clients: set[str]) -> pd.DataFrame:
             problems.append(f"row {number}: client_id is empty")
         elif client not in known_clients:
             problems.append(f"row {number}: client {client!r} is not in the warehouse")
-        at = pd.to_datetime(row["assessed_at"].strip() or None, errors="coerce", utc=True)
-        if pd.isna(at):
+        at = _instant(row["assessed_at"], zone)
+        if at is None:
             problems.append(
                 f"row {number}: assessed_at {row['assessed_at']!r} is not a date (YYYY-MM-DD)"
             )
@@ -65,11 +69,20 @@ def read_assessment_csv(path: Path, known_clients: set[str]) -> pd.DataFrame:
     return frame
 
 
-def import_assessments(conn: Connection, path: Path, actor: str) -> int:
+def _instant(text: str, zone: tzinfo) -> pd.Timestamp | None:
+    at = pd.to_datetime(text.strip() or None, errors="coerce")
+    if pd.isna(at):
+        return None
+    if at.tzinfo is None:  # the earlier of an ambiguous hour; a skipped one moves on
+        at = at.tz_localize(zone, ambiguous=False, nonexistent="shift_forward")
+    return at.tz_convert("UTC")
+
+
+def import_assessments(conn: Connection, path: Path, actor: str, zone: tzinfo) -> int:
     """Load the file inside the caller's transaction (idempotent by assessment, client and
     date) and audit the import; returns the rows loaded."""
     known = {r[0] for r in conn.execute(select(clients.c.client_id))}
-    frame = read_assessment_csv(path, known)
+    frame = read_assessment_csv(path, known, zone)
     frame["imported_at"] = utc_now()
     count = upsert(conn, assessment_results, frame)
     record(

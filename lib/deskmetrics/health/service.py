@@ -72,7 +72,7 @@ class Health:
 
     def import_assessments(self, path: str | Path) -> int:
         with self.warehouse.writing() as conn:
-            return import_assessments(conn, Path(path), self.actor)
+            return import_assessments(conn, Path(path), self.actor, self.settings.zone)
 
     def audit(self, limit: int = 200) -> pd.DataFrame:
         with self.warehouse.reading() as conn:

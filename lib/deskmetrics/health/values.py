@@ -39,8 +39,8 @@ def metric_values(
     a missing row means no data. ``value`` is in the metric's own units (0 to max_score)."""
     end = day_end(settings, day)
     frames = [
-        _manual(conn, [m for m in metrics if m.kind == "manual"], end, client),
-        _assessments(conn, [m for m in metrics if m.kind == "assessment"], end, client),
+        _manual(conn, [m for m in metrics if m.kind == "manual"], end, client, settings),
+        _assessments(conn, [m for m in metrics if m.kind == "assessment"], end, client, settings),
         _csat(conn, settings, health, [m for m in metrics if m.kind == "csat"], day, client),
     ]
     frames = [f for f in frames if not f.empty]
@@ -53,7 +53,12 @@ def _latest(frame: pd.DataFrame, keys: list[str], at: str) -> pd.DataFrame:
     return frame.sort_values(at).groupby(keys, as_index=False).tail(1)
 
 
-def _manual(conn, metrics, end: datetime, client) -> pd.DataFrame:
+def _local_day(at, settings: Settings) -> str:
+    """A stored naive-UTC instant as the MSP's local calendar day."""
+    return f"{pd.Timestamp(at).tz_localize('UTC').tz_convert(settings.zone):%Y-%m-%d}"
+
+
+def _manual(conn, metrics, end: datetime, client, settings: Settings) -> pd.DataFrame:
     if not metrics:
         return pd.DataFrame(columns=COLUMNS)
     s = health_scores.c
@@ -68,13 +73,13 @@ def _manual(conn, metrics, end: datetime, client) -> pd.DataFrame:
     latest = _latest(rows, ["client_id", "metric_id"], "scored_at").dropna(subset=["score"])
     latest["value"] = latest["score"].astype(float)
     latest["detail"] = [
-        f"set by {by} on {pd.Timestamp(at):%Y-%m-%d}"
+        f"set by {by} on {_local_day(at, settings)}"
         for by, at in zip(latest["scored_by"], latest["scored_at"], strict=True)
     ]
     return latest[COLUMNS]
 
 
-def _assessments(conn, metrics, end: datetime, client) -> pd.DataFrame:
+def _assessments(conn, metrics, end: datetime, client, settings: Settings) -> pd.DataFrame:
     if not metrics:
         return pd.DataFrame(columns=COLUMNS)
     a = assessment_results.c
@@ -96,7 +101,7 @@ def _assessments(conn, metrics, end: datetime, client) -> pd.DataFrame:
                 cid,
                 metric.metric_id,
                 float(score),
-                f"{metric.assessment} on {pd.Timestamp(at):%Y-%m-%d}",
+                f"{metric.assessment} on {_local_day(at, settings)}",
             )
             for cid, score, at in zip(
                 mine["client_id"], mine["score"], mine["assessed_at"], strict=True
