@@ -164,3 +164,17 @@ def test_score_dates_are_shown_as_local_days(health):
     health.store.set_score("C4", "org", 4, at=datetime(2025, 3, 21, 2, 0))  # 22:00 in New York
     detail = health.board(DAY).client("C4").set_index("metric_id").loc["org", "detail"]
     assert detail == "set by ana on 2025-03-20"
+
+
+def test_many_scores_save_together_or_not_at_all(health):
+    from deskmetrics.health.scores import ScoreEntry
+
+    good = ScoreEntry("C4", "org", 4, "from the QBR", by="raj")
+    bad = ScoreEntry("C4", "renewals", 9)
+    with pytest.raises(InputError, match="score 9 is outside 0-5"):
+        health.store.set_scores([good, bad])
+    assert health.history("C4")["scores"].empty
+    assert health.store.set_scores([good, ScoreEntry("C4", "renewals", 3)]) == 2
+    scores = health.history("C4")["scores"].set_index("metric_id")
+    assert scores.loc["org", "scored_by"] == "raj" and scores.loc["renewals", "scored_by"] == "ana"
+    assert set(health.audit().head(2)["actor"]) == {"raj", "ana"}

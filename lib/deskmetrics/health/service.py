@@ -12,9 +12,10 @@ from deskmetrics.config import Settings
 from deskmetrics.health.assessments import import_assessments
 from deskmetrics.health.audit import audit_log, utc_now
 from deskmetrics.health.board import HealthBoard, health_board
+from deskmetrics.health.scores import score_history
 from deskmetrics.health.settings import HealthSettings, load_health_settings
 from deskmetrics.health.snapshots import metric_history, snapshot_history, write_snapshot
-from deskmetrics.health.store import HealthStore, score_history
+from deskmetrics.health.store import HealthStore
 from deskmetrics.warehouse.engine import Warehouse
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
@@ -18,8 +19,9 @@ from deskmetrics.errors import InputError
 from deskmetrics.health.audit import default_actor, record, utc_now
 from deskmetrics.health.cut_scores import check_cut_scores
 from deskmetrics.health.model import METRIC_KINDS, CutScore, HealthMetric
+from deskmetrics.health.scores import ScoreEntry, score_history, write_score
 from deskmetrics.health.settings import HealthSettings
-from deskmetrics.schema.health_tables import health_cut_scores, health_metrics, health_scores
+from deskmetrics.schema.health_tables import health_cut_scores, health_metrics
 from deskmetrics.schema.tables import clients
 from deskmetrics.warehouse.engine import Warehouse
 from deskmetrics.warehouse.load import ensure_schema
@@ -39,18 +41,6 @@ def read_cut_scores(conn: Connection) -> list[CutScore]:
     c = health_cut_scores.c
     rows = conn.execute(select(c.name, c.colour, c.min_score).order_by(c.position)).all()
     return [CutScore(name, colour, float(minimum)) for name, colour, minimum in rows]
-
-
-def score_history(conn: Connection, client_id: str, metric_id: str | None = None) -> pd.DataFrame:
-    """Every manual score set for a client, newest first: metric_id, scored_at, score, by, note."""
-    s = health_scores.c
-    query = select(s.metric_id, s.scored_at, s.score, s.scored_by, s.note).where(
-        s.client_id == client_id
-    )
-    if metric_id:
-        query = query.where(s.metric_id == metric_id)
-    query = query.order_by(s.scored_at.desc(), s.metric_id)
-    return pd.DataFrame(conn.execute(query).all(), columns=list(query.selected_columns.keys()))
 
 
 class HealthStore:
@@ -196,47 +186,21 @@ class HealthStore:
     ) -> datetime:
         """Record a manual score (None clears it); earlier scores stay as history. ``at``
         (naive UTC, default now) back-dates a score taken from an earlier record."""
+        entry = ScoreEntry(client_id, metric_id, score, note, at or utc_now())
+        self.set_scores([entry])
+        return entry.at
+
+    def set_scores(self, entries: Iterable[ScoreEntry]) -> int:
+        """Record many manual scores in one transaction: all are saved or, if one is invalid,
+        none (the error names it). Each is audited under its own ``by`` or this actor."""
+        count = 0
         with self.warehouse.writing() as conn:
-            metric = _find(read_metrics(conn), metric_id)
-            if metric.kind != "manual":
-                raise InputError(
-                    f"{metric.name!r} fills itself ({metric.kind}); only manual metrics take scores"
-                )
-            known = conn.execute(
-                select(clients.c.client_id).where(clients.c.client_id == client_id)
-            ).first()
-            if known is None:
-                raise InputError(f"no client {client_id!r} in the warehouse")
-            if score is not None:
-                if not isinstance(score, int | float) or math.isnan(score):
-                    raise InputError(f"{metric.name}: the score must be a number")
-                if not 0 <= score <= metric.max_score:
-                    raise InputError(
-                        f"{metric.name}: score {score:g} is outside 0-{metric.max_score:g}"
-                    )
-            at = at or utc_now()
-            previous = score_history(conn, client_id, metric_id)
-            conn.execute(
-                insert(health_scores).values(
-                    client_id=client_id,
-                    metric_id=metric_id,
-                    scored_at=at,
-                    score=None if score is None else float(score),
-                    scored_by=self.actor,
-                    note=note or None,
-                )
-            )
-            before = None if previous.empty else _nan_none(previous.iloc[0]["score"])
-            record(
-                conn,
-                self.actor,
-                "score.clear" if score is None else "score.set",
-                f"{client_id}/{metric_id}",
-                {"score": before},
-                {"score": score, "note": note or None},
-                at=at,
-            )
-            return at
+            metrics = {m.metric_id: m for m in read_metrics(conn)}
+            known = {r[0] for r in conn.execute(select(clients.c.client_id))}
+            for entry in entries:
+                write_score(conn, entry, metrics, known, self.actor)
+                count += 1
+        return count
 
     @staticmethod
     def _ids(conn: Connection) -> list[str]:
@@ -339,7 +303,3 @@ def _write_cuts(conn: Connection, cuts: list[CutScore]) -> None:
 
 def _cut_dicts(cuts: list[CutScore]) -> list[dict]:
     return [c.as_dict() for c in cuts]
-
-
-def _nan_none(value):
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
