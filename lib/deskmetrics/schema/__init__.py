@@ -1,3 +1,3 @@
 """The canonical tables and the CSV contract that maps any PSA export onto them."""
 
-from deskmetrics.schema import health_tables  # noqa: F401  (registers the health tables)
+from deskmetrics.schema import business_tables, health_tables  # noqa: F401  (register tables)

@@ -46,6 +46,8 @@ technicians = Table(
     Column("name", String),
     Column("team", String),
     Column("tier", Integer),
+    Column("role", String),  # prices labour when the technician has no cost rate of their own
+    Column("weekly_hours", Float),  # contracted hours a week; NULL: the business calendar's
 )
 
 tickets = Table(
@@ -176,6 +178,11 @@ time_entries = Table(
     Column("started_at", DateTime),
     Column("hours", Float),
     Column("billable", Boolean),
+    # work outside tickets (projects, admin) has no ticket_id but may name a client
+    Column("client_id", String),
+    Column("agreement_id", String),
+    Column("project_id", String),
+    Column("work_type", String),
 )
 
 surveys = Table(
