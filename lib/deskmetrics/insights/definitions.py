@@ -15,6 +15,7 @@ MODULES: tuple[str, ...] = (
     "alerts",
     "recurring",
     "recommendations",
+    "health",
     "team",
     "affinity",
     "companies",
