@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 import subprocess
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import nbformat
@@ -23,6 +23,7 @@ from insights.report_small import CONFIG, WEEK, load_report_small
 from sqlalchemy import text
 
 from deskmetrics.cli import main
+from deskmetrics.health.service import Health
 from deskmetrics.reports.printer import Printer
 from deskmetrics.reports.schedule import period_end, run_schedule
 from deskmetrics.reports.settings import load_report_settings
@@ -39,6 +40,7 @@ OWNERS = ["owner@acme.example"]
 MANAGERS = ["manager@acme.example", "lead@acme.example"]
 CHART_BLUE = (0x25, 0x63, 0xEB)  # the theme's primary colour, the bars of every report chart
 MONDAY_AFTER = date(2024, 12, 16)  # the fixture's week is Monday 9 to Sunday 15 December
+PREVIOUS_SUNDAY = date(2024, 12, 8)  # the end of the previous week: the health baseline
 
 
 def _authenticate(server, session, envelope, mechanism, auth_data) -> AuthResult:
@@ -86,8 +88,21 @@ def _settings(port: int, **overrides):
 def fixture_warehouse(tmp_path_factory) -> str:
     tmp = tmp_path_factory.mktemp("pipeline")
     url = f"duckdb:///{tmp / 'w.duckdb'}"
-    load_report_small(tmp, url)
+    session = load_report_small(tmp, url)
+    _score_health(Health(session.warehouse, session.settings))
     return url
+
+
+def _score_health(health: Health) -> None:
+    """Both clients score 2 of 5 on the manual health metrics before the week, with a snapshot
+    at the previous week's end; in the week C1 rises to 5 of 5 and C2 stays low. So the reports
+    list C2 below the top tier and C1 as most improved."""
+    for client in ("C1", "C2"):
+        for metric in ("sentiment", "org", "renewals"):
+            health.store.set_score(client, metric, 2, at=datetime(2024, 12, 1, 12))
+    health.snapshot(PREVIOUS_SUNDAY)
+    for metric in ("sentiment", "org", "renewals"):
+        health.store.set_score("C1", metric, 5, at=datetime(2024, 12, 11, 12))
 
 
 @pytest.fixture(scope="module")
@@ -236,6 +251,27 @@ def test_the_executed_notebook_manifest_and_html_are_kept_and_hold_no_secret(
         assert PASSWORD.encode() not in mail["raw"]
 
 
+def test_the_reports_show_client_health(scheduled):
+    for result in scheduled["results"]:
+        notebook = nbformat.read(Path(result.output) / "report.ipynb", as_version=4)
+        shown = [
+            output["data"]["text/html"]
+            for cell in notebook.cells
+            for output in cell.get("outputs", [])
+            if "text/html" in output.get("data", {})
+        ]
+        health = next(h for h in shown if h.startswith("<h2>Client health</h2>"))
+        at_risk, improved = health.split("<h3>Most improved</h3>")
+        assert "Birch &amp; Co Accountants" in at_risk and "Acme Dental" not in at_risk
+        assert "Acme Dental" in improved and "on 08 Dec 2024" in improved
+        breakdowns = [h for h in shown if h.startswith("<h2>Client health by metric</h2>")]
+        if result.request.audience == "manager":
+            assert len(breakdowns) == 1
+            assert "Acme Dental" in breakdowns[0] and "Birch &amp; Co" in breakdowns[0]
+        else:
+            assert breakdowns == []
+
+
 def _render_pages(pdf: Path) -> list[np.ndarray]:
     prefix = pdf.parent / "page"
     subprocess.run(["pdftoppm", "-r", "40", str(pdf), str(prefix)], check=True)
@@ -255,9 +291,20 @@ def test_the_pdf_puts_sections_on_their_own_pages_with_charts_drawn(scheduled):
         text_out = subprocess.run(
             ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
         ).stdout
-        sections = ["Summary", "Service desk", "Customer sentiment", "Recommendations"]
+        sections = [
+            "Summary",
+            "Service desk",
+            "Customer sentiment",
+            "Client health",
+            "Recommendations",
+        ]
         if result.request.audience == "manager":
-            sections += ["Team performance", "Escalations", "Company breakdown"]
+            sections += [
+                "Team performance",
+                "Escalations",
+                "Company breakdown",
+                "Client health by metric",
+            ]
         pages = text_out.split("\f")
         for heading in sections:
             assert any(p.lstrip().startswith(heading) or f"\n{heading}\n" in p for p in pages), (

@@ -24,8 +24,10 @@ from deskmetrics.reports.content import (
     headline_rows,
     manager_content,
     owner_content,
+    report_health,
     report_scope,
 )
+from deskmetrics.reports.page_health import breakdown_section, health_section
 from deskmetrics.session import Session
 from deskmetrics.ui.tables import download_link, frame_html
 
@@ -72,10 +74,11 @@ class ReportPage:
         self.audience, self.session = audience, session
         self.organization = organization
         self.scope = report_scope(session.settings, period_days, end, client)
+        health = report_health(session.warehouse, session.settings, self.scope)  # may write
         with session.warehouse.reading() as conn:
-            self.owner: OwnerContent = owner_content(conn, session.settings, self.scope)
+            self.owner: OwnerContent = owner_content(conn, session.settings, self.scope, health)
             self.manager: ManagerContent | None = (
-                manager_content(conn, session.settings, self.scope)
+                manager_content(conn, session.settings, self.scope, health)
                 if audience == "manager"
                 else None
             )
@@ -192,6 +195,9 @@ class ReportPage:
             + (f"<ol>{items}</ol>" if items else "<p>Nothing calls for action this period.</p>")
         )
 
+    def health(self) -> None:
+        _show_html(health_section(self.owner.health))
+
     # -- manager only ----------------------------------------------------------------------
     def _manager(self) -> ManagerContent:
         if self.manager is None:
@@ -248,6 +254,9 @@ class ReportPage:
         _show_html("<h2>Company breakdown</h2>" + _table(companies, "companies.csv", max_rows=25))
         if len(companies):
             _show_figure(charts.company_chart(companies))
+
+    def health_breakdown(self) -> None:
+        _show_html(breakdown_section(self.owner.health, self._manager().health_breakdown))
 
 
 def _default_end(session: Session) -> date:
