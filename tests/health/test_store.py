@@ -178,3 +178,14 @@ def test_many_scores_save_together_or_not_at_all(health):
     scores = health.history("C4")["scores"].set_index("metric_id")
     assert scores.loc["org", "scored_by"] == "raj" and scores.loc["renewals", "scored_by"] == "ana"
     assert set(health.audit().head(2)["actor"]) == {"raj", "ana"}
+
+
+def test_opening_a_set_up_warehouse_only_reads(health, monkeypatch):
+    from deskmetrics.health.store import HealthStore
+
+    def no_writes():
+        raise AssertionError("a set-up warehouse was opened for writing")
+
+    monkeypatch.setattr(health.warehouse, "writing", no_writes)
+    store = HealthStore(health.warehouse, health.health, actor="lee")
+    assert [m.metric_id for m in store.metrics()][0] == "sentiment"

@@ -157,7 +157,11 @@ def _warehouse_before_the_column(url: str) -> None:
     old = MetaData()
     for table in metadata.sorted_tables:
         keep = [c for c in table.columns if (table.name, c.name) != ("tickets", "ai_assisted")]
-        Table(table.name, old, *(Column(c.name, c.type, primary_key=c.primary_key) for c in keep))
+        columns = (
+            Column(c.name, c.type, primary_key=c.primary_key, autoincrement=c.autoincrement)
+            for c in keep
+        )
+        Table(table.name, old, *columns)
     engine = create_engine(url)
     with engine.begin() as conn:
         old.create_all(conn)

@@ -125,7 +125,11 @@ def health_board(
             )
         before = previous.get(client_id)
         score = None if result.score is None else round(result.score, 1)
-        change = None if before is None or before[1] is None or score is None else score - before[1]
+        change = (
+            None
+            if before is None or before[1] is None or score is None
+            else round(score - round(before[1], 1), 1)
+        )
         client_rows.append(
             (
                 client_id,

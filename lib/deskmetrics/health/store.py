@@ -13,15 +13,15 @@ from dataclasses import replace
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, inspect, select, update
 
-from deskmetrics.errors import InputError
+from deskmetrics.errors import InputError, WarehouseError
 from deskmetrics.health.audit import default_actor, record, utc_now
 from deskmetrics.health.cut_scores import check_cut_scores
 from deskmetrics.health.model import METRIC_KINDS, CutScore, HealthMetric
 from deskmetrics.health.scores import ScoreEntry, score_history, write_score
 from deskmetrics.health.settings import HealthSettings
-from deskmetrics.schema.health_tables import health_cut_scores, health_metrics
+from deskmetrics.schema.health_tables import HEALTH_TABLES, health_cut_scores, health_metrics
 from deskmetrics.schema.tables import clients
 from deskmetrics.warehouse.engine import Warehouse
 from deskmetrics.warehouse.load import ensure_schema
@@ -54,7 +54,10 @@ class HealthStore:
         self.ensure()
 
     def ensure(self) -> None:
-        """Create missing tables and seed metrics and cut scores on first use."""
+        """Create missing tables and seed metrics and cut scores on first use. A warehouse
+        already set up is only read, so opening the Health tab never blocks other readers."""
+        if self._ready():
+            return
         with self.warehouse.writing() as conn:
             ensure_schema(conn)
             if not conn.execute(select(func.count()).select_from(health_metrics)).scalar():
@@ -67,6 +70,18 @@ class HealthStore:
                 cuts = self.settings.seed_cut_scores()
                 _write_cuts(conn, cuts)
                 record(conn, self.actor, "cut_scores.seed", None, after=_cut_dicts(cuts))
+
+    def _ready(self) -> bool:
+        try:
+            with self.warehouse.reading() as conn:
+                if not {t.name for t in HEALTH_TABLES} <= set(inspect(conn).get_table_names()):
+                    return False
+                return all(
+                    conn.execute(select(func.count()).select_from(table)).scalar()
+                    for table in (health_metrics, health_cut_scores)
+                )
+        except WarehouseError:  # no warehouse file yet
+            return False
 
     # -- reading ---------------------------------------------------------------------------
     def metrics(self, *, include_deleted: bool = False) -> list[HealthMetric]:

@@ -92,3 +92,13 @@ health_audit = Table(
     Column("before", Text),  # JSON
     Column("after", Text),  # JSON
 )
+
+HEALTH_TABLES = (
+    health_metrics,
+    health_cut_scores,
+    health_scores,
+    assessment_results,
+    health_snapshots,
+    health_snapshot_metrics,
+    health_audit,
+)
