@@ -109,3 +109,45 @@ def test_papermill_renders_each_tab_with_csv_files_beside_the_html(
         assert csv.exists(), panel.id
         assert f'href="{tab}_files/{panel.id}.csv"' in page
     assert 'class="dm-nav"' in page and 'href="dashboard.html"' in page
+
+
+def test_papermill_renders_the_health_tab(tmp_path):
+    """The static Health tab on health_small (tests/fixtures/health_small/README.md), with the
+    period end that `deskmetrics render` passes every tab as the scoring day."""
+    from health.health_small import CONFIG, EARLY, HEALTH_FILE, load_health_small
+
+    url = f"duckdb:///{tmp_path / 'health.duckdb'}"
+    load_health_small(url).snapshot(EARLY)
+    out = tmp_path / "out"
+    html = render_tab(
+        "health",
+        out,
+        parameters={
+            "warehouse": url,
+            "config": str(CONFIG),
+            "health_config": str(HEALTH_FILE),
+            "date_from": "2025-03-01",
+            "date_to": "2025-03-31",
+        },
+    )
+    executed = nbformat.read(out / "health.ipynb", as_version=4)
+    errors = [
+        o
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
+    assert not errors
+    page = html.read_text()
+    for name in ("Acme Dental", "Birch &amp; Co Accountants", "Cobalt Freight", "Dune Labs"):
+        assert name in page, name
+    for tier in ("Healthy", "Critical", "Insufficient data"):
+        assert f">{tier}</span>" in page, tier
+    assert 'data-client="C1" data-score="78.8" data-tier="Healthy"' in page
+    assert 'data-client="C3" data-score="33.3" data-tier="Critical"' in page
+    assert "Customer segments" in page and "plotly" in page
+    assert 'class="dm-nav"' in page and 'href="dashboard.html"' in page
+    csv = (out / "health_files" / "health_clients.csv").read_text()
+    assert "C1,Acme Dental,78.8,Healthy,100.0,2025-03-01,53.3,25.5,up" in csv
+    assert 'href="health_files/health_clients.csv"' in page

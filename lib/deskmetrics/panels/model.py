@@ -70,6 +70,13 @@ TABS: dict[str, Tab] = {
             ("client", "board", "owner"),
             "Survey results: CSAT, NPS and effort",
         ),
+        Tab(
+            "health",
+            "Health",
+            ("client",),
+            "Client health scores: segments, each client's score and what builds it, and the "
+            "metrics, cut scores and manual scores behind them",
+        ),
     )
 }
 

@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 REPORTS_DIR = PROJECT_ROOT / "reports"
-TABS = ("dashboard", "service_quality", "help_desk", "customer_experience")
+TABS = ("dashboard", "service_quality", "help_desk", "customer_experience", "health")
 
 
 def render_tab(
