@@ -359,6 +359,16 @@ def test_a_failing_warehouse_shows_a_message_instead_of_breaking_the_page(health
     monkeypatch.setattr(health.store, "save_cut_scores", locked)
     one(page.cuts_editor.widget, "dm-health-cuts-save").click()
     assert "Not saved: RuntimeError: database is locked" in page.cuts_editor.message.value
+    monkeypatch.undo()
+
+    def unreadable(*_args, **_kwargs):
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(health, "board", unreadable)  # saved, then the redraw fails
+    page.cuts_editor.rows[0].name.value = "Thriving"
+    one(page.cuts_editor.widget, "dm-health-cuts-save").click()
+    assert health.store.cut_scores()[0].name == "Thriving"
+    assert "could not redraw (RuntimeError: connection lost)" in page._status.value
 
 
 def test_open_reads_the_page_address(shared, monkeypatch):

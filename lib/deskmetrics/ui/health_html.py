@@ -13,6 +13,7 @@ from html import escape
 
 import pandas as pd
 
+from deskmetrics.health.cut_scores import maxima
 from deskmetrics.health.model import KIND_LABELS, CutScore, HealthMetric
 
 STYLE = """<style>
@@ -252,16 +253,27 @@ def metrics_html(metrics: list[HealthMetric]) -> str:
     return f'{STYLE}<table class="dm-health-table dm-health-metrics">{head}{"".join(rows)}</table>'
 
 
-def cut_scores_html(cuts: list[CutScore], maxima: list[float]) -> str:
-    """The tiers in use, read-only (reports)."""
+def cut_scores_html(cuts: list[CutScore], tops: list[float]) -> str:
+    """The tiers in use, read-only (reports); ``tops``: each tier's maximum."""
     rows = [
         f"<tr><td>{chip(c.name, c.colour)}</td><td>{escape(c.colour)}</td>"
         f'<td class="num">{c.min_score:g}</td><td class="num">'
         f"{'to ' if i == 0 else 'below '}{top:g}</td></tr>"
-        for i, (c, top) in enumerate(zip(cuts, maxima, strict=True))
+        for i, (c, top) in enumerate(zip(cuts, tops, strict=True))
     ]
     head = "<tr><th>Tier</th><th>Colour</th><th>Minimum</th><th>Maximum</th></tr>"
     return f'{STYLE}<table class="dm-health-table dm-health-cuts">{head}{"".join(rows)}</table>'
+
+
+def settings_html(metrics: list[HealthMetric], cuts: list[CutScore]) -> str:
+    """How the score is built, read-only: the metrics and the cut scores in use (reports)."""
+    return (
+        '<div class="dm-health-settings"><h4>Metrics</h4>'
+        + metrics_html(metrics)
+        + "<h4>Cut scores</h4>"
+        + cut_scores_html(cuts, maxima(cuts))
+        + "</div>"
+    )
 
 
 def message_html(text: str, *, error: bool) -> str:

@@ -8,6 +8,7 @@ the editors replaced by the settings in use, the list's CSV written beside the p
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -18,7 +19,6 @@ import plotly.graph_objects as go
 from IPython.display import HTML
 
 from deskmetrics.charts.health import segments_figure
-from deskmetrics.health.cut_scores import maxima
 from deskmetrics.health.service import Health
 from deskmetrics.health.settings import load_health_settings
 from deskmetrics.session import Session
@@ -33,8 +33,8 @@ from deskmetrics.ui.health_html import (
     client_csv_frame,
     client_list_html,
     contributions_html,
-    cut_scores_html,
-    metrics_html,
+    message_html,
+    settings_html,
     sort_clients,
     summary_html,
 )
@@ -43,6 +43,7 @@ from deskmetrics.ui.nav import nav_html
 from deskmetrics.ui.query import query_overrides
 from deskmetrics.ui.tables import csv_text, download_link
 
+log = logging.getLogger(__name__)
 ALL = ""
 QUERY = ("day", "client", "date_from", "date_to")
 AUDIT_ROWS = 20
@@ -201,16 +202,9 @@ class HealthPage:
         return HTML(f'<div class="dm-health-detail">{html}</div>')
 
     def editors(self):
-        if not self.static:
-            return self._editors
-        cuts = self.board.cut_scores
-        return HTML(
-            '<div class="dm-health-settings"><h4>Metrics</h4>'
-            + metrics_html(self.board.metrics)
-            + "<h4>Cut scores</h4>"
-            + cut_scores_html(cuts, maxima(cuts))
-            + "</div>"
-        )
+        if self.static:
+            return HTML(settings_html(self.board.metrics, self.board.cut_scores))
+        return self._editors
 
     def audit(self):
         html = audit_html(self.health.audit(AUDIT_ROWS))
@@ -255,7 +249,9 @@ class HealthPage:
     def _build(self) -> None:
         self._nav = w.HTML(self._nav_html())
         self._intro = w.HTML(self._intro_html())
-        self._header = w.VBox([self._nav, self._intro])
+        self._status = w.HTML("")
+        self._status.add_class("dm-health-status")
+        self._header = w.VBox([self._nav, self._intro, self._status])
         self._segments_box = w.VBox([])
         self._segments_box.add_class("dm-health-segments")
         self.segments_chart = show_figure(
@@ -288,10 +284,10 @@ class HealthPage:
         self.audit_table = w.HTML(audit_html(self.health.audit(AUDIT_ROWS)))
         self.audit_table.add_class("dm-health-audit-box")
         store = self.health.store
-        self.metrics_editor = MetricsEditor(store, self.refresh)
-        self.cuts_editor = CutScoreEditor(store, self.refresh)
+        self.metrics_editor = MetricsEditor(store, self._after_edit)
+        self.cuts_editor = CutScoreEditor(store, self._after_edit)
         self.scores_editor = ScoreEditor(
-            store, self.refresh, names, day=self.day, today=self.health.today()
+            store, self._after_edit, names, day=self.day, today=self.health.today()
         )
         if self.client in known:
             self.scores_editor.choose(self.client)
@@ -301,6 +297,20 @@ class HealthPage:
         self._editors.add_class("dm-health-editors")
         self._draw_list()
         self._draw_detail()
+
+    def _after_edit(self) -> None:
+        """Redraw after a saved change; if that fails, say so rather than break the page."""
+        try:
+            self.refresh()
+        except Exception as exc:
+            log.exception("health page redraw failed")
+            self._status.value = message_html(
+                f"Saved, but the page could not redraw ({type(exc).__name__}: {exc}); "
+                "reload the page.",
+                error=True,
+            )
+        else:
+            self._status.value = ""
 
     def _draw_list(self) -> None:
         listed = self.listed()
