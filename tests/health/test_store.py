@@ -189,3 +189,15 @@ def test_opening_a_set_up_warehouse_only_reads(health, monkeypatch):
     monkeypatch.setattr(health.warehouse, "writing", no_writes)
     store = HealthStore(health.warehouse, health.health, actor="lee")
     assert [m.metric_id for m in store.metrics()][0] == "sentiment"
+
+
+def test_a_back_dated_score_is_audited_now_against_the_score_it_follows(health):
+    from datetime import datetime
+
+    # C1 Renewals: 2 on 2025-02-01, 5 on 2025-03-20; a 3 recorded for 2025-03-01 sits between
+    health.store.set_score("C1", "renewals", 3, "from the February QBR", at=datetime(2025, 3, 1))
+    entry = health.audit().iloc[0]  # the newest change, although its score is back-dated
+    assert (entry["action"], entry["subject"]) == ("score.set", "C1/renewals")
+    assert json.loads(entry["before"]) == {"score": 2.0}
+    assert json.loads(entry["after"])["scored_at"] == "2025-03-01 00:00:00"
+    assert entry["at"].year >= 2026

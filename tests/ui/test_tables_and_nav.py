@@ -7,6 +7,7 @@ import re
 
 import pandas as pd
 
+from deskmetrics.panels.model import TABS
 from deskmetrics.ui.nav import nav_html
 from deskmetrics.ui.tables import csv_text, download_link, frame_html
 
@@ -34,7 +35,8 @@ def test_download_link_carries_the_exact_csv():
 
 def test_nav_links_every_tab_with_the_filters():
     html = nav_html("help_desk", {"date_from": "2024-12-02", "board": "Tier 2", "client": ""})
-    assert html.count("<a") == 4
+    assert html.count("<a") == len(TABS)
+    assert all(f'data-tab="{tab}"' in html for tab in TABS)
     assert 'href="service_quality.ipynb?date_from=2024-12-02&amp;board=Tier+2"' in html
     assert 'class="dm-current" data-tab="help_desk"' in html
     static = nav_html("dashboard", {"board": "Tier 2"}, static=True)

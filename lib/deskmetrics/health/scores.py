@@ -74,15 +74,17 @@ def write_score(
             note=entry.note or None,
         )
     )
-    before = None if previous.empty else _nan_none(previous.iloc[0]["score"])
+    # "before" is the score in force just before this one, which for a back-dated score is
+    # not the newest; the audit row itself is dated when the change is made
+    earlier = previous[pd.to_datetime(previous["scored_at"]) < pd.Timestamp(at)]
+    before = None if earlier.empty else _nan_none(earlier.iloc[0]["score"])
     record(
         conn,
         by,
         "score.clear" if score is None else "score.set",
         f"{entry.client_id}/{entry.metric_id}",
         {"score": before},
-        {"score": score, "note": entry.note or None},
-        at=at,
+        {"score": score, "note": entry.note or None, "scored_at": at.isoformat(sep=" ")},
     )
 
 
