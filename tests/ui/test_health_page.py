@@ -316,7 +316,7 @@ def test_manual_score_editor_sets_and_clears_a_score(health):
     editor = page.scores_editor
     assert editor.client.value == "C3"
     assert [v for _, v in editor.metric.options] == ["sentiment", "org", "renewals"]  # manual only
-    editor.metric.value = "sentiment"
+    assert editor.metric.value == "sentiment"  # ready to score without picking first
     assert editor.score.value == 1.0 and editor.score.max == 5.0
     assert listed_scores(page)["C3"] == "33.3"
     editor.score.value = 5.0

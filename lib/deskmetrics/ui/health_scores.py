@@ -77,8 +77,11 @@ class ScoreEditor:
         self.metric.options = [
             (metric_label(m.icon, m.name), mid) for mid, m in self.metrics.items()
         ]
+        # ipywidgets leaves the value empty when options replace an empty list: pick one
         if current in self.metrics:
             self.metric.value = current
+        elif self.metrics:
+            self.metric.value = next(iter(self.metrics))
         enabled = bool(self.metrics)
         self.save_button.disabled = self.clear_button.disabled = not enabled
         if not enabled:
