@@ -12,12 +12,16 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from deskmetrics.errors import InputError
 from deskmetrics.schema.contract import EVENT_KINDS, SURVEY_SCALES, FileContract
 
 # an offset only counts after a time of day, so a bare date such as 2024-12-03 stays local
 _HAS_OFFSET = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$", re.I)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d")
+DATE_DTYPE = pd.ArrowDtype(pa.date32())
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
 
@@ -47,7 +51,8 @@ def read_contract_file(path: Path, contract: FileContract, zone: ZoneInfo) -> pd
         missing = text.eq("")
         if column in contract.required and missing.any():
             raise _cell_error(path, raw, missing, column, "is empty but required")
-        typed[column] = _PARSERS[kind](text, missing, zone, path, raw, column)
+        parser = _enumerated if isinstance(kind, tuple) else _PARSERS[kind]
+        typed[column] = parser(text, missing, zone, path, raw, column, kind)
     frame = pd.DataFrame(typed, index=raw.index)
     if "rating" in frame and "scale" in frame:
         _check_ratings(frame, path, raw)
@@ -63,12 +68,12 @@ def _cell_error(path: Path, raw: pd.DataFrame, bad: pd.Series, column: str, why:
     )
 
 
-def _text(text, missing, zone, path, raw, column) -> pd.Series:
+def _text(text, missing, zone, path, raw, column, kind) -> pd.Series:
     values = np.where(missing.to_numpy(), None, text.to_numpy(dtype=object))
     return pd.Series(values, index=text.index, dtype=object)
 
 
-def _instant(text, missing, zone, path, raw, column) -> pd.Series:
+def _instant(text, missing, zone, path, raw, column, kind) -> pd.Series:
     aware = text.str.contains(_HAS_OFFSET) & ~missing
     naive = ~aware & ~missing
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us, UTC]")
@@ -89,6 +94,20 @@ def _instant(text, missing, zone, path, raw, column) -> pd.Series:
     return out
 
 
+def _date(text, missing, zone, path, raw, column, kind) -> pd.Series:
+    shaped = text.str.fullmatch(_DATE)
+    stamp = ~missing & ~shaped & text.str.match(_TIMESTAMP)
+    if stamp.any():
+        raise _cell_error(
+            path, raw, stamp, column, "is a timestamp, not a date; write the day as YYYY-MM-DD"
+        )
+    days = pd.to_datetime(text.where(shaped, None), format="%Y-%m-%d", errors="coerce")
+    bad = days.isna() & ~missing
+    if bad.any():
+        raise _cell_error(path, raw, bad, column, "is not a date YYYY-MM-DD such as 2025-03-04")
+    return days.astype("datetime64[s]").astype(DATE_DTYPE)
+
+
 def _number(text, missing, *, integer: bool):
     values = pd.to_numeric(text.where(~missing, None), errors="coerce")
     bad = values.isna() & ~missing
@@ -97,21 +116,47 @@ def _number(text, missing, *, integer: bool):
     return values, bad
 
 
-def _float(text, missing, zone, path, raw, column) -> pd.Series:
+def _float(text, missing, zone, path, raw, column, kind) -> pd.Series:
     values, bad = _number(text, missing, integer=False)
     if bad.any():
         raise _cell_error(path, raw, bad, column, "is not a number")
     return values.astype("Float64")
 
 
-def _int(text, missing, zone, path, raw, column) -> pd.Series:
+_LIMITS = {
+    "amount": (0.0, None, "is a negative amount; only revenue lines may be negative (credits)"),
+    "hours": (0.0, None, "is negative; hours cannot be"),
+    "percent": (0.0, 100.0, "is not a percentage from 0 to 100"),
+}
+
+
+def _bounded(text, missing, zone, path, raw, column, kind) -> pd.Series:
+    values = _float(text, missing, zone, path, raw, column, kind)
+    low, high, why = _LIMITS[kind]
+    bad = (values < low).fillna(False)
+    if high is not None:
+        bad |= (values > high).fillna(False)
+    if bad.any():
+        raise _cell_error(path, raw, bad, column, why)
+    return values
+
+
+def _count(text, missing, zone, path, raw, column, kind) -> pd.Series:
+    values = _int(text, missing, zone, path, raw, column, kind)
+    bad = (values < 0).fillna(False)
+    if bad.any():
+        raise _cell_error(path, raw, bad, column, "is negative; a count cannot be")
+    return values
+
+
+def _int(text, missing, zone, path, raw, column, kind) -> pd.Series:
     values, bad = _number(text, missing, integer=True)
     if bad.any():
         raise _cell_error(path, raw, bad, column, "is not a whole number")
     return values.astype("Int64")
 
 
-def _priority(text, missing, zone, path, raw, column) -> pd.Series:
+def _priority(text, missing, zone, path, raw, column, kind) -> pd.Series:
     values, bad = _number(text, missing, integer=True)
     bad |= values.notna() & ~values.isin([1, 2, 3, 4])
     if bad.any():
@@ -119,7 +164,7 @@ def _priority(text, missing, zone, path, raw, column) -> pd.Series:
     return values.astype("Int64")
 
 
-def _bool(text, missing, zone, path, raw, column) -> pd.Series:
+def _bool(text, missing, zone, path, raw, column, kind) -> pd.Series:
     lowered = text.str.lower()
     bad = ~missing & ~lowered.isin(_TRUE | _FALSE)
     if bad.any():
@@ -129,7 +174,7 @@ def _bool(text, missing, zone, path, raw, column) -> pd.Series:
     )
 
 
-def _scale(text, missing, zone, path, raw, column) -> pd.Series:
+def _scale(text, missing, zone, path, raw, column, kind) -> pd.Series:
     lowered = text.str.lower()
     bad = ~missing & ~lowered.isin(list(SURVEY_SCALES))
     if bad.any():
@@ -139,7 +184,7 @@ def _scale(text, missing, zone, path, raw, column) -> pd.Series:
     return lowered.astype(object)
 
 
-def _event_kind(text, missing, zone, path, raw, column) -> pd.Series:
+def _event_kind(text, missing, zone, path, raw, column, kind) -> pd.Series:
     lowered = text.str.lower()
     bad = ~missing & ~lowered.isin(list(EVENT_KINDS))
     if bad.any():
@@ -147,6 +192,19 @@ def _event_kind(text, missing, zone, path, raw, column) -> pd.Series:
             path, raw, bad, column, f"is not an event kind ({', '.join(EVENT_KINDS)})"
         )
     return lowered.astype(object)
+
+
+def _enumerated(text, missing, zone, path, raw, column, kind) -> pd.Series:
+    """A column with a fixed set of values, matched ignoring case."""
+    lowered = text.str.lower()
+    bad = ~missing & ~lowered.isin(list(kind))
+    if bad.any():
+        raise _cell_error(path, raw, bad, column, f"is not one of {', '.join(kind)}")
+    return pd.Series(
+        np.where(missing.to_numpy(), None, lowered.to_numpy(dtype=object)),
+        index=text.index,
+        dtype=object,
+    )
 
 
 def _check_ratings(frame: pd.DataFrame, path: Path, raw: pd.DataFrame) -> None:
@@ -162,8 +220,13 @@ def _check_ratings(frame: pd.DataFrame, path: Path, raw: pd.DataFrame) -> None:
 _PARSERS = {
     "text": _text,
     "instant": _instant,
+    "date": _date,
     "float": _float,
+    "amount": _bounded,
+    "hours": _bounded,
+    "percent": _bounded,
     "int": _int,
+    "count": _count,
     "priority": _priority,
     "bool": _bool,
     "scale": _scale,
