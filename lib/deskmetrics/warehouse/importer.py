@@ -14,7 +14,8 @@ from tqdm.auto import tqdm
 from deskmetrics.config import Settings
 from deskmetrics.errors import InputError
 from deskmetrics.schema import tables as t
-from deskmetrics.schema.contract import CONTRACTS, LOAD_ORDER
+from deskmetrics.schema.business_tables import BUSINESS_TABLES
+from deskmetrics.schema.contract import BUSINESS_CONTRACTS, CONTRACTS, LOAD_ORDER
 from deskmetrics.schema.parse import read_contract_file
 from deskmetrics.schema.sentiment import sentiment
 from deskmetrics.warehouse.engine import Warehouse
@@ -22,7 +23,7 @@ from deskmetrics.warehouse.facts import facts_are_current, refresh_facts
 from deskmetrics.warehouse.load import ensure_schema, upsert
 
 log = logging.getLogger(__name__)
-TABLES = {table.name: table for table in t.CANONICAL_TABLES}
+TABLES = {table.name: table for table in (*t.CANONICAL_TABLES, *BUSINESS_TABLES)}
 
 
 @dataclass
@@ -35,22 +36,30 @@ class ImportSummary:
 
 
 def read_csv_dir(directory: Path, settings: Settings) -> dict[str, pd.DataFrame]:
-    """Parse every contract file present; any bad cell raises InputError before anything loads."""
+    """Parse every contract file present; any bad cell raises InputError before anything loads.
+
+    tickets.csv is required unless the directory holds business files (agreements.csv ...),
+    which load on their own.
+    """
     directory = Path(directory)
     if not directory.is_dir():
         raise InputError(f"{directory} is not a directory of CSV files")
-    frames = {}
+    present = [n for n in LOAD_ORDER if (directory / CONTRACTS[n].filename).exists()]
+    business = any(n in BUSINESS_CONTRACTS for n in present)
     for name in LOAD_ORDER:
         contract = CONTRACTS[name]
-        path = directory / contract.filename
-        if not path.exists():
-            if contract.mandatory:
-                raise InputError(
-                    f"{contract.filename} is required in {directory}", file=contract.filename
-                )
-            continue
-        frames[name] = read_contract_file(path, contract, settings.zone)
-    return frames
+        if contract.mandatory and name not in present and not business:
+            raise InputError(
+                f"{contract.filename} is required in {directory} unless it holds business "
+                "files (agreements.csv, revenue_lines.csv ...)",
+                file=contract.filename,
+            )
+    return {
+        name: read_contract_file(
+            directory / CONTRACTS[name].filename, CONTRACTS[name], settings.zone
+        )
+        for name in present
+    }
 
 
 def import_frames(
@@ -61,7 +70,10 @@ def import_frames(
     source: str = "csv",
     progress: bool = False,
 ) -> ImportSummary:
-    """Upsert the frames, then rebuild facts for the tickets they touch; all or nothing."""
+    """Upsert the frames, then rebuild facts for the tickets they touch; all or nothing.
+
+    Business frames alone (agreements, revenue lines ...) leave the ticket facts as they are.
+    """
     summary = ImportSummary()
     frames = dict(frames)
     if "tickets" in frames:
@@ -79,7 +91,8 @@ def import_frames(
             bar.set_postfix_str(name)
             summary.rows[name] = upsert(conn, TABLES[name], frames[name])
         touched = _touched_tickets(frames)
-        if full_refresh or touched is not None:
+        business_only = all(name in BUSINESS_CONTRACTS for name in steps)
+        if not business_only and (full_refresh or touched is not None):
             summary.facts_refreshed = refresh_facts(
                 conn, settings, None if full_refresh else touched
             )
