@@ -1,9 +1,12 @@
 """Write demo frames as the project's canonical CSV files.
 
 Format: one ``<name>.csv`` per frame, UTF-8, header row, ISO 8601 UTC timestamps with a ``Z``
-suffix (``2025-03-04T14:05:00Z``), empty fields for missing values, booleans as true/false.
-The demo writes clients, contacts, technicians, tickets, status_changes, time_entries, surveys
-and ticket_events (``ticket_events.csv``: an empty ``tech_id`` marks a customer message).
+suffix (``2025-03-04T14:05:00Z``), calendar days as ``2025-03-04``, empty fields for missing
+values, booleans as true/false. The demo writes clients, contacts, technicians, tickets,
+status_changes, time_entries (an empty ``ticket_id``: project or internal time), surveys and
+ticket_events (an empty ``tech_id`` marks a customer message), then the business files:
+agreements, revenue_lines, cost_rates, hard_costs, devices, projects, opportunities,
+opportunity_stages and timesheets.
 """
 
 from __future__ import annotations

@@ -1,7 +1,12 @@
 """Deterministic, realistic MSP service-desk demo data in the project's canonical frames.
 
 ``generate()`` returns clients, contacts, technicians, tickets, status_changes, time_entries,
-surveys and ticket_events (the conversation: customer messages, agent replies, internal notes). The same arguments always give identical frames: randomness comes only from ``seed``
+surveys and ticket_events (the conversation: customer messages, agent replies, internal notes),
+then the business tables (agreements, revenue_lines, cost_rates, hard_costs, devices, projects,
+opportunities, opportunity_stages, timesheets; see :mod:`~deskmetrics.demo.business`).
+Technicians gain their role and weekly hours; time entries their client, agreement and work
+type, and time on projects and internal work follows the ticket time, without a ticket.
+The same arguments always give identical frames: randomness comes only from ``seed``
 and ``end`` defaults to a fixed instant, never the clock. All per-ticket work is vectorized
 numpy (see :mod:`~deskmetrics.demo.lifecycle`), so a million tickets take seconds.
 
@@ -33,7 +38,14 @@ from deskmetrics.demo._arrays import (
     utc_column,
 )
 from deskmetrics.demo.activity import COMMENTS, SCALES, Surveys, TimeEntries, surveys, time_entries
-from deskmetrics.demo.arrivals import TITLES, TicketCore, sample_core
+from deskmetrics.demo.arrivals import TITLES, TicketCore, sample_core, window_days
+from deskmetrics.demo.business import (
+    BUSINESS_FRAMES,
+    ENTRY_COLUMNS,
+    Business,
+    TicketTime,
+    build_business,
+)
 from deskmetrics.demo.conversation import KINDS, TicketEvents, ticket_events
 from deskmetrics.demo.entities import Directory, build_directory
 from deskmetrics.demo.export import write_csv
@@ -55,7 +67,7 @@ AI_ASSISTED_SHARE = (0.05, 0.30)
 FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
     "clients": ("client_id", "name", "seats"),
     "contacts": ("contact_id", "client_id", "name", "email"),
-    "technicians": ("tech_id", "name", "team", "tier"),
+    "technicians": ("tech_id", "name", "team", "tier", "role", "weekly_hours"),
     "tickets": (
         "ticket_id", "created_at", "status", "client_id", "contact_id", "board", "category",
         "subcategory", "item", "priority", "channel", "owner_tech_id", "first_response_at",
@@ -63,12 +75,15 @@ FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
         "title", "source", "ai_assisted",
     ),
     "status_changes": ("ticket_id", "changed_at", "status", "tech_id"),
-    "time_entries": ("entry_id", "ticket_id", "tech_id", "started_at", "hours", "billable"),
+    "time_entries": (
+        "entry_id", "ticket_id", "tech_id", "started_at", "hours", "billable", *ENTRY_COLUMNS,
+    ),
     "surveys": (
         "response_id", "source", "ticket_id", "client_id", "tech_id", "submitted_at", "rating",
         "scale", "comment",
     ),
     "ticket_events": ("ticket_id", "at", "kind", "tech_id"),
+    **BUSINESS_FRAMES,
 }  # fmt: skip
 
 
@@ -100,7 +115,7 @@ def generate(
     end_s = _end_seconds(end, timezone)
     # Independent streams per stage: the clients/technicians do not change with `tickets`.
     # Appending streams keeps the earlier ones (and so the earlier frames) unchanged.
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(9)]
     directory = build_directory(streams[0])
     core = sample_core(streams[1], n, end_s, timezone, directory)
     life = simulate(streams[2], core, directory, end_s)
@@ -108,19 +123,30 @@ def generate(
     feedback = surveys(streams[4], core, life, directory, end_s)
     events = ticket_events(streams[6], core, life, directory, end_s)
 
+    ticket_time = TicketTime(
+        core.client[entries.ticket],
+        core.board[entries.ticket],
+        entries.started,
+        entries.hours,
+        entries.billable,
+    )
+    history_start = end_s - int(window_days(n) * DAY)
+    business = build_business(streams[8], directory, ticket_time, history_start, end_s, timezone)
+
     ticket_ids = id_array("T", n, id_width(n, 6))
     tech_ids = pa.array(directory.technicians["tech_id"].tolist(), pa.string())
     return {
         "clients": directory.clients,
         "contacts": directory.contacts,
-        "technicians": directory.technicians,
+        "technicians": directory.technicians.assign(**business.technician_columns),
         "tickets": _tickets_frame(
             streams[5], core, life, entries, directory, ticket_ids, end_s
         ).assign(ai_assisted=_ai_assisted(streams[7], core)),
         "status_changes": _status_frame(life, ticket_ids, tech_ids),
-        "time_entries": _entries_frame(entries, ticket_ids, tech_ids),
+        "time_entries": _all_entries(entries, ticket_ids, tech_ids, business),
         "surveys": _surveys_frame(feedback, core, life, directory, ticket_ids, tech_ids),
         "ticket_events": _events_frame(events, ticket_ids, tech_ids),
+        **business.frames,
     }
 
 
@@ -223,6 +249,15 @@ def _entries_frame(entries: TimeEntries, ticket_ids: pa.Array, tech_ids: pa.Arra
             "billable": entries.billable,
         }
     )
+
+
+def _all_entries(
+    entries: TimeEntries, ticket_ids: pa.Array, tech_ids: pa.Array, business: Business
+) -> pd.DataFrame:
+    """Ticket time (its columns as before, then client, agreement, work type), then the time
+    logged without a ticket."""
+    on_tickets = _entries_frame(entries, ticket_ids, tech_ids).assign(**business.entry_columns)
+    return pd.concat([on_tickets, business.other_entries], ignore_index=True)
 
 
 def _surveys_frame(
