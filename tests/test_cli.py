@@ -3,9 +3,12 @@ the text report, the metric list and clear errors."""
 
 from __future__ import annotations
 
+import pandas as pd
 from sqlalchemy import text
 
 from deskmetrics.cli import main
+from deskmetrics.schema.contract import BUSINESS_CONTRACTS
+from deskmetrics.schema.tables import metadata
 from deskmetrics.warehouse.engine import Warehouse
 
 TABLES = (
@@ -17,12 +20,20 @@ TABLES = (
     "ticket_events",
     "time_entries",
     "surveys",
+    *BUSINESS_CONTRACTS,
 )
 
 
 def _counts(url: str) -> dict[str, int]:
     with Warehouse(url).reading() as conn:
         return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in TABLES}
+
+
+def _table(url: str, name: str) -> pd.DataFrame:
+    keys = ", ".join(f'"{c.name}"' for c in metadata.tables[name].primary_key.columns)
+    with Warehouse(url).reading() as conn:
+        rows = conn.execute(text(f'SELECT * FROM "{name}" ORDER BY {keys}')).mappings().all()
+    return pd.DataFrame(rows)
 
 
 def test_demo_csv_round_trips_through_import(tmp_path, capsys):
@@ -48,6 +59,10 @@ def test_demo_csv_round_trips_through_import(tmp_path, capsys):
     counts = _counts(demo)
     assert counts == _counts(imported)
     assert counts["tickets"] == 1500 and counts["ticket_events"] > 0
+    assert all(counts[name] > 0 for name in BUSINESS_CONTRACTS)
+    # the business tables, technicians' roles and time without a ticket come back as they were
+    for name in (*BUSINESS_CONTRACTS, "technicians", "time_entries"):
+        pd.testing.assert_frame_equal(_table(demo, name), _table(imported, name), obj=name)
     args = ["metrics", "dashboard", "--from", "2026-10-01", "--to", "2026-11-20", "--json"]
     capsys.readouterr()
     assert main([*args, "--warehouse", demo]) == 0
