@@ -22,6 +22,7 @@ from deskmetrics.config import Settings
 from deskmetrics.connectors import get_connector
 from deskmetrics.connectors.base import Batch, Connector, LiveKeys, Window
 from deskmetrics.connectors.sources import SourceConfig
+from deskmetrics.schema import business_tables as bt
 from deskmetrics.schema import tables as t
 from deskmetrics.schema.sentiment import sentiment
 from deskmetrics.warehouse.engine import Warehouse
@@ -29,10 +30,14 @@ from deskmetrics.warehouse.facts import refresh_facts
 from deskmetrics.warehouse.load import ensure_schema, upsert
 
 log = logging.getLogger(__name__)
-TABLES = {table.name: table for table in t.CANONICAL_TABLES}
+# every table a stream may write: the service-desk tables and the business ones (agreements,
+# revenue lines, devices, projects, opportunities and their stages...)
+TABLES = {table.name: table for table in (*t.CANONICAL_TABLES, *bt.BUSINESS_TABLES)}
 DIRTY_KEY = "facts_dirty"
 # the children that go with a ticket deleted at the source
 TICKET_CHILDREN = (t.status_changes, t.ticket_events, t.time_entries)
+# the children that go with another record deleted at the source, keyed by the parent's key
+CHILDREN = {"opportunities": (bt.opportunity_stages,)}
 # a batch's deletions in these tables replace a ticket's children; elsewhere they are records
 # deleted at the source
 REPLACED = {"status_changes", "ticket_events"}
@@ -243,9 +248,7 @@ def _commit(warehouse, source, stream_name, window, batch: Batch, newest, report
             if name == "tickets":
                 gone = _delete_tickets(conn, keys)
             else:
-                table = TABLES[name]
-                key = next(iter(table.primary_key.columns))
-                gone = conn.execute(delete(table).where(key.in_(keys))).rowcount or 0 if keys else 0
+                gone = _delete_rows(conn, TABLES[name], keys) if keys else 0
             report.deleted += gone
             if name not in REPLACED:
                 report.removed += gone
@@ -332,6 +335,14 @@ def _delete_tickets(conn, ids) -> int:
     return deleted
 
 
+def _delete_rows(conn, table, keys) -> int:
+    """Rows of ``table`` by their (first) key column, with their children (``CHILDREN``)."""
+    key = next(iter(table.primary_key.columns))
+    for child in CHILDREN.get(table.name, ()):
+        conn.execute(delete(child).where(child.c[key.name].in_(keys)))
+    return conn.execute(delete(table).where(key.in_(keys))).rowcount or 0
+
+
 def _chunks(values: list[str], size: int = 1000):
     for i in range(0, len(values), size):
         yield values[i : i + size]
@@ -379,7 +390,7 @@ def _reconcile(warehouse, source, stream_name, live: LiveKeys, report) -> None:
             removed = _delete_tickets(conn, gone)
         else:
             for chunk in _chunks(gone):
-                removed += conn.execute(delete(table).where(key.in_(chunk))).rowcount
+                removed += _delete_rows(conn, table, chunk)
         report.deleted += removed
         report.removed += removed
         if gone:
