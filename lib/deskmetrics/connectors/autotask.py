@@ -43,15 +43,14 @@ from deskmetrics.connectors.autotask_api import (
     DISCOVERY_URL,
     MAX_RECORDS,
     Pager,
-    since_filter,
     zone_url,
 )
 from deskmetrics.connectors.autotask_map import AtMapper, load_mapping
+from deskmetrics.connectors.autotask_stream import QueryStream, is_id
 from deskmetrics.connectors.base import Batch, Connector, LiveKeys, Quarantined, Stream, Window
 from deskmetrics.connectors.connectwise_fields import (
     Malformed,
     frame,
-    instant,
     map_page,
     quarantined,
 )
@@ -71,58 +70,7 @@ SETTINGS = (
 _ROLES = ("integration_code", "username", "secret")
 
 
-class _QueryStream(Stream):
-    """One entity query in id order, optionally from ``cursor_field gt since``."""
-
-    def __init__(
-        self,
-        name: str,
-        table: str,
-        entity: str,
-        convert: Callable[[dict], dict],
-        pager: Pager,
-        *,
-        cursor_field: str | None = None,
-        condition: dict | None = None,
-    ) -> None:
-        self.name, self.table, self.entity, self.convert = name, table, entity, convert
-        self.pager, self.cursor_field, self.condition = pager, cursor_field, condition
-
-    def batches(self, window: Window) -> Iterator[Batch]:
-        """Pages in id order. ``max_updated`` never passes the server time of the window's
-        first page (kept in the resume position): a record of an earlier page that changes
-        while later pages are read is then read again by the next sync."""
-        after = int(window.resume.get("after_id") or 0)
-        started = window.resume.get("started")
-        started = instant(started, "started").to_pydatetime() if started else None
-        since = since_filter(self.cursor_field, window.since) if self.cursor_field else None
-        by_id = {"op": "gt", "field": "id", "value": after}
-        for page, served_at in self.pager.query(self.entity, since, self.condition, by_id):
-            started = started or served_at
-            batch = self.page_batch(page)
-            ids = [r["id"] for r in page if isinstance(r.get("id"), int)]
-            after = max([after, *ids])
-            batch.resume = {"after_id": after, "started": started.isoformat() if started else None}
-            stamps = [s.to_pydatetime() for s in map(self._stamp, page) if s is not None]
-            newest = max(stamps) if stamps else None
-            batch.max_updated = min(newest, started) if newest and started else newest
-            batch.records = len(page)
-            yield batch
-
-    def _stamp(self, record: dict):
-        if not self.cursor_field:
-            return None
-        try:
-            return instant(record.get(self.cursor_field), self.cursor_field)
-        except Malformed:
-            return None
-
-    def page_batch(self, page: list[dict]) -> Batch:
-        rows, bad = map_page(page, self.convert)
-        return Batch(frames={self.table: frame(self.table, rows)}, quarantined=bad)
-
-
-class _TicketStream(_QueryStream):
+class _TicketStream(QueryStream):
     """Tickets, each with its TicketHistory status changes and TicketNotes events."""
 
     def __init__(
@@ -154,7 +102,7 @@ class _TicketStream(_QueryStream):
         pages = self.pager.query(
             self.entity, every, self.condition, fields=["id"], page_size=MAX_RECORDS
         )
-        ids = ([str(r["id"]) for r in page if _is_id(r.get("id"))] for page, _ in pages)
+        ids = ([str(r["id"]) for r in page if is_id(r.get("id"))] for page, _ in pages)
         return LiveKeys(table="tickets", source="autotask", pages=ids)
 
     def page_batch(self, page: list[dict]) -> Batch:
@@ -187,10 +135,6 @@ class _TicketStream(_QueryStream):
         # TicketHistory accepts only one ``ticketID eq`` filter (reference 2.3)
         only = {"op": "eq", "field": "ticketID", "value": int(ticket["ticket_id"])}
         return self.mapper.status_changes(ticket, self.pager.collect("TicketHistory", only))
-
-
-def _is_id(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @register("autotask")
@@ -264,9 +208,9 @@ class AutotaskConnector(Connector):
         options = self.source.settings
         streams: list[Stream] = [
             # no modification-time field of these is confirmed: always read them all
-            _QueryStream("companies", "clients", "Companies", mapper.client, pager),
-            _QueryStream("contacts", "contacts", "Contacts", mapper.contact, pager),
-            _QueryStream("resources", "technicians", "Resources", mapper.technician, pager),
+            QueryStream("companies", "clients", "Companies", mapper.client, pager),
+            QueryStream("contacts", "contacts", "Contacts", mapper.contact, pager),
+            QueryStream("resources", "technicians", "Resources", mapper.technician, pager),
             _TicketStream(
                 mapper,
                 pager,
@@ -275,7 +219,7 @@ class AutotaskConnector(Connector):
                 workers=self.workers,
                 condition=options.get("ticket_filter"),
             ),
-            _QueryStream(
+            QueryStream(
                 "time_entries",
                 "time_entries",
                 "TimeEntries",
@@ -287,7 +231,7 @@ class AutotaskConnector(Connector):
         ]
         if options.get("surveys", True):
             streams.append(
-                _QueryStream(
+                QueryStream(
                     "surveys",
                     "surveys",
                     "SurveyResults",

@@ -32,23 +32,11 @@ from concurrent.futures import ThreadPoolExecutor
 from deskmetrics.config import Settings
 from deskmetrics.connectors import register
 from deskmetrics.connectors.base import Batch, Connector, LiveKeys, Quarantined, Stream, Window
-from deskmetrics.connectors.connectwise_api import (
-    MAX_PAGE_SIZE,
-    Pager,
-    all_of,
-    basic_auth,
-    updated_since,
-)
+from deskmetrics.connectors.connectwise_api import MAX_PAGE_SIZE, Pager, all_of, basic_auth
 from deskmetrics.connectors.connectwise_config import load_mapping
-from deskmetrics.connectors.connectwise_fields import (
-    Malformed,
-    frame,
-    instant,
-    last_updated,
-    map_page,
-    quarantined,
-)
+from deskmetrics.connectors.connectwise_fields import Malformed, frame, map_page, quarantined
 from deskmetrics.connectors.connectwise_map import CwMapper
+from deskmetrics.connectors.connectwise_stream import ListStream, is_id
 from deskmetrics.connectors.http import HttpClient
 from deskmetrics.connectors.sources import SourceConfig
 from deskmetrics.errors import ConfigError
@@ -57,56 +45,7 @@ SETTINGS = ("mapping", "ticket_conditions", "status_history", "notes", "workers"
 SERVICE_TICKETS = 'chargeToType="ServiceTicket"'
 
 
-class _ListStream(Stream):
-    """One list endpoint, forward-only in id order, optionally from ``lastUpdated``."""
-
-    def __init__(
-        self,
-        name: str,
-        table: str,
-        path: str,
-        convert: Callable[[dict], dict],
-        pager: Pager,
-        *,
-        incremental: bool = True,
-        conditions: str | None = None,
-    ) -> None:
-        self.name, self.table, self.path, self.convert = name, table, path, convert
-        self.pager, self.incremental, self.conditions = pager, incremental, conditions
-
-    def batches(self, window: Window) -> Iterator[Batch]:
-        """Pages in id order. ``max_updated`` never passes the server time of the window's
-        first page (kept in the resume position): a record of an earlier page that changes
-        while later pages are read is then read again by the next sync."""
-        after = int(window.resume.get("after_id") or 0)
-        started = window.resume.get("started")
-        started = instant(started, "started").to_pydatetime() if started else None
-        params = {"orderBy": "id asc"}
-        conditions = all_of(
-            updated_since(window.since) if self.incremental else None,
-            self.conditions,
-            f"id > {after}" if after else None,
-        )
-        if conditions:
-            params["conditions"] = conditions
-        for page, served_at in self.pager.forward(self.path, params):
-            started = started or served_at
-            batch = self.page_batch(page)
-            ids = [r["id"] for r in page if isinstance(r.get("id"), int)]
-            after = max([after, *ids])
-            batch.resume = {"after_id": after, "started": started.isoformat() if started else None}
-            stamps = [s.to_pydatetime() for s in map(last_updated, page) if s is not None]
-            newest = max(stamps) if stamps else None
-            batch.max_updated = min(newest, started) if newest and started else newest
-            batch.records = len(page)
-            yield batch
-
-    def page_batch(self, page: list[dict]) -> Batch:
-        rows, bad = map_page(page, self.convert)
-        return Batch(frames={self.table: frame(self.table, rows)}, quarantined=bad)
-
-
-class _TicketStream(_ListStream):
+class _TicketStream(ListStream):
     """Tickets, each with its audit-trail status changes and its notes, in one batch."""
 
     def __init__(
@@ -127,7 +66,7 @@ class _TicketStream(_ListStream):
         if self.conditions:
             params["conditions"] = all_of(self.conditions)
         pages = self.pager.forward(self.path, params, page_size=MAX_PAGE_SIZE)
-        ids = ([str(r["id"]) for r in page if _is_id(r.get("id"))] for page, _ in pages)
+        ids = ([str(r["id"]) for r in page if is_id(r.get("id"))] for page, _ in pages)
         return LiveKeys(table="tickets", source="connectwise", pages=ids)
 
     def page_batch(self, page: list[dict]) -> Batch:
@@ -231,10 +170,10 @@ class ConnectWiseConnector(Connector):
             conditions=options.get("ticket_conditions"),
         )
         return [
-            _ListStream("companies", "clients", "company/companies", mapper.client, pager),
-            _ListStream("contacts", "contacts", "company/contacts", mapper.contact, pager),
+            ListStream("companies", "clients", "company/companies", mapper.client, pager),
+            ListStream("contacts", "contacts", "company/contacts", mapper.contact, pager),
             # members are few and their lastUpdated filter is unverified: always read them all
-            _ListStream(
+            ListStream(
                 "members",
                 "technicians",
                 "system/members",
@@ -243,7 +182,7 @@ class ConnectWiseConnector(Connector):
                 incremental=False,
             ),
             tickets,
-            _ListStream(
+            ListStream(
                 "time_entries",
                 "time_entries",
                 "time/entries",
@@ -255,7 +194,3 @@ class ConnectWiseConnector(Connector):
 
 
 _ROLES = ("company_id", "public_key", "private_key", "client_id")
-
-
-def _is_id(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)

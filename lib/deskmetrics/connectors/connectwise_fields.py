@@ -10,14 +10,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pandas as pd
-from sqlalchemy import Boolean, DateTime, Float, Integer
+import pyarrow as pa
+from sqlalchemy import Boolean, Date, DateTime, Float, Integer
 
 from deskmetrics.connectors.base import Quarantined
+from deskmetrics.schema import business_tables  # noqa: F401  (registers the business tables)
 from deskmetrics.schema.contract import CONTRACTS
 from deskmetrics.schema.tables import metadata
+
+DATE = pd.ArrowDtype(pa.date32())
 
 
 class Malformed(ValueError):
@@ -44,6 +48,49 @@ def instant(value: object, name: str) -> pd.Timestamp | None:
         raise Malformed(f"{name} is not an ISO timestamp: {value!r}") from None
     parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     return pd.Timestamp(parsed).tz_convert("UTC")
+
+
+def day(value: object, name: str) -> date | None:
+    """A calendar day: ``YYYY-MM-DD``, or the day as written in an ISO timestamp (vendors send
+    days as midnight timestamps); None for empty; Malformed when unreadable."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise Malformed(f"{name} is not a date: {value!r}")
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise Malformed(f"{name} is not an ISO date: {value!r}") from None
+    return parsed.date()
+
+
+def number(value: object, name: str) -> float | None:
+    """A number (money, hours, percent); None for empty; Malformed when it is not one."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise Malformed(f"{name} is not a number: {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise Malformed(f"{name} is not a number: {value!r}") from None
+
+
+def lookup(record: dict, name: str) -> object:
+    """A configurable field: a custom field by caption (ConnectWise ``customFields``), a
+    configuration question by its text (``questions``), a user-defined field by name (Autotask
+    ``userDefinedFields``), else a field path (``a/b`` or ``a.b``). Empty ``name``: None."""
+    if not name:
+        return None
+    for key, label, answer in (
+        ("customFields", "caption", "value"),
+        ("questions", "question", "answer"),
+        ("userDefinedFields", "name", "value"),
+    ):
+        for item in record.get(key) or []:
+            if isinstance(item, dict) and norm(str(item.get(label) or "")) == norm(name):
+                return item.get(answer)
+    return path_value(record, name)
 
 
 def path_value(record: dict, path: str) -> object:
@@ -128,6 +175,8 @@ def frame(table: str, rows: list[dict]) -> pd.DataFrame:
         kind = sql[name].type
         if isinstance(kind, DateTime):
             data[name] = pd.to_datetime(pd.Series(values, dtype=object), utc=True)
+        elif isinstance(kind, Date):
+            data[name] = pd.Series(pa.array(values, type=pa.date32()), dtype=DATE)
         elif isinstance(kind, Integer):
             data[name] = pd.array(values, dtype="Int64")
         elif isinstance(kind, Float):
