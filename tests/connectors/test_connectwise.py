@@ -155,8 +155,22 @@ def test_full_sync_loads_every_canonical_table(fake, warehouse):
         "email": "dana@fox.example",
     }
     assert table(warehouse, "technicians").to_dict("records") == [
-        {"tech_id": "klee", "name": "Kim Lee", "team": "Service Desk", "tier": 1},
-        {"tech_id": "sortiz", "name": "Sam Ortiz", "team": "Escalations", "tier": 2},
+        {
+            "tech_id": "klee",
+            "name": "Kim Lee",
+            "team": "Service Desk",
+            "tier": 1,
+            "role": None,
+            "weekly_hours": None,
+        },
+        {
+            "tech_id": "sortiz",
+            "name": "Sam Ortiz",
+            "team": "Escalations",
+            "tier": 2,
+            "role": None,
+            "weekly_hours": None,
+        },
     ]
     assert report.quarantined == 0 and report.streams["tickets"].batches == 3
 

@@ -149,7 +149,14 @@ def test_full_sync_loads_every_canonical_table(fake, warehouse):
         {"client_id": "13", "name": "Birch & Co", "seats": None},
     ]
     techs = table(warehouse, "technicians").to_dict("records")
-    assert {"tech_id": "5", "name": "Kim Lee", "team": "Service Desk", "tier": None} in techs
+    assert {
+        "tech_id": "5",
+        "name": "Kim Lee",
+        "team": "Service Desk",
+        "tier": None,
+        "role": None,
+        "weekly_hours": None,
+    } in techs
     assert report.quarantined == 0 and report.streams["tickets"].batches == 3
 
     pages = fake.ticket_pages()

@@ -109,9 +109,30 @@ def test_full_sync_loads_every_canonical_table(fake, warehouse):
 
     techs = table(warehouse, "technicians").astype(object)
     assert techs.where(techs.notna(), None).to_dict("records") == [
-        {"tech_id": "101", "name": "Kim Lee", "team": "Service Desk", "tier": None},
-        {"tech_id": "102", "name": "Sam Ortiz", "team": "Escalations", "tier": None},
-        {"tech_id": "103", "name": "Old Timer", "team": None, "tier": None},  # archived owner
+        {
+            "tech_id": "101",
+            "name": "Kim Lee",
+            "team": "Service Desk",
+            "tier": None,
+            "role": None,
+            "weekly_hours": None,
+        },
+        {
+            "tech_id": "102",
+            "name": "Sam Ortiz",
+            "team": "Escalations",
+            "tier": None,
+            "role": None,
+            "weekly_hours": None,
+        },
+        {
+            "tech_id": "103",
+            "name": "Old Timer",
+            "team": None,
+            "tier": None,
+            "role": None,
+            "weekly_hours": None,
+        },  # archived owner
     ]
 
     surveys = table(warehouse, "surveys").set_index("response_id")
