@@ -16,6 +16,9 @@ Shapes follow the connector API notes, section 1:
   anything else answers 400 so a connector's malformed condition fails loudly;
 - the ``Date`` header follows the fake clock ``now`` (moved on by ``tick``/``update_ticket``).
 
+The business endpoints (agreements, invoices, configurations, projects, opportunities) are
+served from ``self.business`` (``fakes.connectwise_business``).
+
 Choices the reference leaves open (documented, not vendor facts): forward-only is refused
 (400) on ``/system/audittrail`` and ticket notes; audit-trail status text reads
 ``Status changed from "A" to "B"``; records keep the order of their ids.
@@ -31,6 +34,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
+from fakes.connectwise_business import CwBusiness
 from fakes.server import FakeServer, Request, Response
 
 API = "/v4_6_release/apis/3.0"
@@ -86,6 +90,8 @@ class FakeConnectWise:
         self.now = START
         self._build_reference()
         self.add_tickets(tickets)
+        # agreements, invoices, configurations, projects, opportunities (fakes/connectwise_business)
+        self.business = CwBusiness(self.tick)
         self.server = FakeServer()
         self.server.guard = self._authenticate
         self.server.clock = lambda: self.now  # the Date header follows the fake clock
@@ -276,6 +282,7 @@ class FakeConnectWise:
         route("GET", API + "/service/tickets/count", self._count)
         route("GET", API + r"/service/tickets/(?P<id>\d+)/notes", self._notes)
         route("GET", API + "/system/audittrail", self._audit_trail)
+        self.business.add_routes(API, route, self._list)
 
     def _count(self, request: Request) -> Response:
         keep = parse_conditions(request.arg("conditions") or "")

@@ -1,5 +1,6 @@
 """ConnectWise Manage (PSA) REST v3.0: companies, contacts, members, tickets with their status
-history and notes, and time entries.
+history and notes, and time entries; optionally the business entities (agreements, projects,
+invoices, configurations, opportunities: ``connectwise_business``).
 
 Each ticket page commits together with the status changes parsed from each ticket's audit
 trail and the events of its notes, so a stopped sync never leaves a ticket without them. List
@@ -20,7 +21,15 @@ condition on status (``closedFlag=false``) would remove every ticket that closes
   ``board/name in ("Help Desk","Tier 2")`` (it also bounds the deletion listing, see above);
 - ``status_history`` / ``notes``: false skips the per-ticket audit-trail / notes calls;
 - ``workers``: per-ticket calls made in parallel (default 4);
-- ``api_version``: pin the API version, e.g. ``"2025.1"``.
+- ``api_version``: pin the API version, e.g. ``"2025.1"``;
+- ``business_streams``: the business streams to sync after the service ones: ``true`` (all),
+  ``false`` (none; the default when left out, which keeps a ticket-only source as it was) or
+  a list of ``agreements``, ``projects``, ``invoices`` (revenue lines), ``configurations``
+  (devices) and ``opportunities`` (with their stages); see ``connectwise_business``. Their
+  vendor names (agreement types, billing cycles, statuses, fields) are mapped in the
+  ``business:`` section of the mapping file;
+- ``device_coverage``: false skips the per-agreement configuration listing that tells which
+  devices are covered (default true).
 """
 
 from __future__ import annotations
@@ -33,7 +42,10 @@ from deskmetrics.config import Settings
 from deskmetrics.connectors import register
 from deskmetrics.connectors.base import Batch, Connector, LiveKeys, Quarantined, Stream, Window
 from deskmetrics.connectors.connectwise_api import MAX_PAGE_SIZE, Pager, all_of, basic_auth
-from deskmetrics.connectors.connectwise_config import load_mapping
+from deskmetrics.connectors.connectwise_business import BUSINESS, business_streams, chosen_streams
+from deskmetrics.connectors.connectwise_business_config import CW_BUSINESS, CW_KEYS, load_business
+from deskmetrics.connectors.connectwise_business_map import CwBusinessMapper
+from deskmetrics.connectors.connectwise_config import DEFAULT_MAPPING, load_mapping
 from deskmetrics.connectors.connectwise_fields import Malformed, frame, map_page, quarantined
 from deskmetrics.connectors.connectwise_map import CwMapper
 from deskmetrics.connectors.connectwise_stream import ListStream, is_id
@@ -41,7 +53,16 @@ from deskmetrics.connectors.http import HttpClient
 from deskmetrics.connectors.sources import SourceConfig
 from deskmetrics.errors import ConfigError
 
-SETTINGS = ("mapping", "ticket_conditions", "status_history", "notes", "workers", "api_version")
+SETTINGS = (
+    "mapping",
+    "ticket_conditions",
+    "status_history",
+    "notes",
+    "workers",
+    "api_version",
+    "business_streams",
+    "device_coverage",
+)
 SERVICE_TICKETS = 'chargeToType="ServiceTicket"'
 
 
@@ -121,6 +142,12 @@ class ConnectWiseConnector(Connector):
         self._sleep = sleep
         self._headers: dict[str, str] | None = None
         self.mapping = load_mapping(source.settings.get("mapping"))
+        self.business = load_business(
+            source.settings.get("mapping") or DEFAULT_MAPPING, CW_BUSINESS, CW_KEYS
+        )
+        self.business_names = chosen_streams(
+            source.settings.get("business_streams"), source.name, tuple(BUSINESS)
+        )
         workers = source.settings.get("workers", 4)
         if not isinstance(workers, int) or isinstance(workers, bool) or not 1 <= workers <= 32:
             raise ConfigError(f"sources.{source.name}.settings.workers: use a whole number 1-32")
@@ -169,7 +196,7 @@ class ConnectWiseConnector(Connector):
             workers=self.workers,
             conditions=options.get("ticket_conditions"),
         )
-        return [
+        service: list[Stream] = [
             ListStream("companies", "clients", "company/companies", mapper.client, pager),
             ListStream("contacts", "contacts", "company/contacts", mapper.contact, pager),
             # members are few and their lastUpdated filter is unverified: always read them all
@@ -191,6 +218,12 @@ class ConnectWiseConnector(Connector):
                 conditions=SERVICE_TICKETS,
             ),
         ]
+        return service + business_streams(
+            self.business_names,
+            CwBusinessMapper(self.business),
+            pager,
+            coverage=bool(options.get("device_coverage", True)),
+        )
 
 
 _ROLES = ("company_id", "public_key", "private_key", "client_id")

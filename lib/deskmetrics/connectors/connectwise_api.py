@@ -126,9 +126,40 @@ class Pager:
                 return []
             raise
 
+    def one(self, path: str, params: Mapping[str, str] | None = None) -> dict | None:
+        """One record (an object body, not a list); None on 404 (deleted meanwhile)."""
+        try:
+            response = self._request(path, params or {})
+        except SourceError as exc:
+            if str(exc).startswith("HTTP 404 "):
+                return None
+            raise
+        try:
+            body = response.json()
+        except ValueError:
+            raise SourceError(f"ConnectWise answered {path} with a body that is not JSON") from None
+        if not isinstance(body, dict):
+            raise SourceError(
+                f"ConnectWise answered {path} with {type(body).__name__}, not a record"
+            )
+        return body
+
     def _get(
         self, path: str, params: Mapping[str, str], headers: Mapping[str, str] | None = None
     ) -> tuple[list[dict], str | None, datetime | None]:
+        response = self._request(path, params, headers)
+        try:
+            body = response.json()
+        except ValueError:
+            raise SourceError(f"ConnectWise answered {path} with a body that is not JSON") from None
+        if not isinstance(body, list):
+            raise SourceError(f"ConnectWise answered {path} with {type(body).__name__}, not a list")
+        records = [r if isinstance(r, dict) else {"_raw": r} for r in body]
+        return records, response.headers.get("Link"), _server_time(response.headers.get("Date"))
+
+    def _request(
+        self, path: str, params: Mapping[str, str], headers: Mapping[str, str] | None = None
+    ):
         try:
             response = self.client.request("GET", path, params=params, headers=headers)
         except SourceError as exc:
@@ -143,14 +174,7 @@ class Pager:
                     f"ConnectWise refused the request (HTTP {status} on {path}): {advice}"
                 ) from None
             raise
-        try:
-            body = response.json()
-        except ValueError:
-            raise SourceError(f"ConnectWise answered {path} with a body that is not JSON") from None
-        if not isinstance(body, list):
-            raise SourceError(f"ConnectWise answered {path} with {type(body).__name__}, not a list")
-        records = [r if isinstance(r, dict) else {"_raw": r} for r in body]
-        return records, response.headers.get("Link"), _server_time(response.headers.get("Date"))
+        return response
 
 
 def _server_time(value: str | None) -> datetime | None:

@@ -39,6 +39,7 @@ class CwMapping:
 
 
 _MAPPING_KEYS = {
+    "business",  # read by the business streams (connectwise_business_config)
     "priority",
     "status_map",
     "status_pattern",
@@ -68,7 +69,7 @@ def load_mapping(path: str | Path | None = None) -> CwMapping:
         extra = sorted(set(raw) - _MAPPING_KEYS) if isinstance(raw, dict) else raw
         raise ConfigError(f"{file}: unknown key(s) {extra}; use {', '.join(sorted(_MAPPING_KEYS))}")
     for key in raw:
-        expected = dict if key in {"priority", "tiers", "status_map"} else str
+        expected = dict if key in {"priority", "tiers", "status_map", "business"} else str
         if raw[key] is not None and not isinstance(raw[key], expected):
             kind = "a mapping of name: value" if expected is dict else "a string"
             raise ConfigError(f"{file}: {key} should be {kind}")
@@ -82,7 +83,7 @@ def load_mapping(path: str | Path | None = None) -> CwMapping:
                 f"{file}: status_map.{name}: {category!r} is not one of "
                 + ", ".join(STATUS_CATEGORIES)
             )
-    values = {k: v for k, v in raw.items() if k != "status_map" and v is not None}
+    values = {k: v for k, v in raw.items() if k not in {"status_map", "business"} and v is not None}
     mapping = CwMapping(**{k: dict(v) if isinstance(v, dict) else v for k, v in values.items()})
     try:
         regex = mapping.status_regex
