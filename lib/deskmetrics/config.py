@@ -2,7 +2,8 @@
 
 Precedence, lowest first: parameters/defaults.yml < the file given with --config <
 parameters/local.yml < runtime overrides. A top-level key in a higher layer replaces the lower
-one, except ``sla``, ``analysis`` and ``insights`` whose entries are replaced one by one.
+one, except ``sla``, ``analysis``, ``insights`` and ``business`` whose entries are replaced one
+by one.
 """
 
 from __future__ import annotations
@@ -129,6 +130,14 @@ class Insights(_Strict):
     affinity_min_tickets: int = Field(5, gt=0)
 
 
+class Business(_Strict):
+    """Knobs of the Business tab (utilization, timesheets and the sales pipeline)."""
+
+    timesheet_overdue_days: int = Field(2, ge=0)  # open this many days after its week ended
+    pipeline_coverage_target: float = Field(4.0, gt=0)  # open pipeline / monthly sales target
+    monthly_sales_target: float | None = Field(None, gt=0)  # None: trailing 3-month won average
+
+
 class Settings(_Strict):
     """Everything the metrics need to know about an MSP's calendar, targets and statuses."""
 
@@ -139,6 +148,7 @@ class Settings(_Strict):
     status_map: dict[str, StatusCategory] = Field(default_factory=dict)
     analysis: Analysis = Field(default_factory=Analysis)
     insights: Insights = Field(default_factory=Insights)
+    business: Business = Field(default_factory=Business)
 
     @field_validator("timezone")
     @classmethod
@@ -187,8 +197,9 @@ class Settings(_Strict):
         import hashlib
         import json
 
-        # the reports' thresholds shape no per-ticket fact: changing one must not rebuild them
-        payload = self.model_dump(mode="json", exclude={"insights"})
+        # the reports' thresholds and the Business tab's knobs shape no per-ticket fact:
+        # changing one must not rebuild them
+        payload = self.model_dump(mode="json", exclude={"insights", "business"})
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -219,7 +230,7 @@ def _merge(base: dict[str, Any], layer: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in layer.items():
         if (
-            key in ("sla", "analysis", "insights")
+            key in ("sla", "analysis", "insights", "business")
             and isinstance(value, dict)
             and isinstance(base.get(key), dict)
         ):
