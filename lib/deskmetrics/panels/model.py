@@ -77,6 +77,12 @@ TABS: dict[str, Tab] = {
             "Client health scores: segments, each client's score and what builds it, and the "
             "metrics, cut scores and manual scores behind them",
         ),
+        Tab(
+            "business",
+            "Business",
+            ("client",),
+            "Profitability, utilization, devices, contracts, projects and sales",
+        ),
     )
 }
 

@@ -1,0 +1,212 @@
+"""Business panels: profitability by client, agreement and service, revenue concentration and
+pending revenue (metrics reference 6.4 and 6.6)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import case, func, select, union_all
+
+from deskmetrics.panels.business_base import (
+    COST_WORDS,
+    ENTRY_WORDS,
+    NONE,
+    PROJECT_SERVICE,
+    TAB,
+    agreement_rows,
+    client_is,
+    client_names,
+    dated_in_period,
+    empty,
+    labour_entries,
+    missing,
+    named,
+    numbers,
+    ratio,
+    zero,
+)
+from deskmetrics.panels.context import PanelContext
+from deskmetrics.panels.model import Chart, Panel, register
+from deskmetrics.schema.business_tables import hard_costs, revenue_lines
+
+RL, HC = revenue_lines.c, hard_costs.c
+MEASURES = ["revenue", "hard_costs", "hours", "hours_without_cost_rate", "labour_cost"]
+RESULT = [
+    "revenue",
+    "hard_costs",
+    "labour_cost",
+    "margin",
+    "margin_percent",
+    "hours",
+    "hours_without_cost_rate",
+    "effective_hourly_rate",
+]
+PROFIT_WORDS = (
+    "Revenue = revenue lines dated in the period (line_date), invoiced and pending, credits "
+    "(negative lines) included. Hard costs = hard costs dated in the period (cost_date). "
+    + COST_WORDS
+    + " Margin = revenue - hard costs - labour cost; margin % = margin / revenue x 100, empty "
+    "when revenue is 0 or less. Effective hourly rate = (revenue - hard costs) / hours logged "
+    "(every hour, costed or not; reference 6.4, the 'minus cost' EHR), empty when no hours. "
+    + ENTRY_WORDS
+    + " Time with no client (internal work) is left out of profitability. The Client filter "
+    "keeps that client's lines, costs and entries."
+)
+
+
+def _service_of_agreements():
+    """Each agreement's service: the service of most of its revenue (all dates; ties by name)."""
+    totals = (
+        select(RL.agreement_id, RL.service, func.sum(RL.amount).label("total"))
+        .where(RL.agreement_id.is_not(None), RL.service.is_not(None))
+        .group_by(RL.agreement_id, RL.service)
+        .subquery("service_totals")
+    )
+    ranked = select(
+        totals.c.agreement_id,
+        totals.c.service,
+        func.row_number()
+        .over(
+            partition_by=totals.c.agreement_id,
+            order_by=(totals.c.total.desc(), totals.c.service),
+        )
+        .label("n"),
+    ).subquery("service_ranked")
+    return (
+        select(ranked.c.agreement_id, ranked.c.service)
+        .where(ranked.c.n == 1)
+        .subquery("agreement_service")
+    )
+
+
+def _rows(ctx: PanelContext, dimension: str) -> pd.DataFrame:
+    """The MEASURES per key of ``dimension`` (client_id, agreement_id or service)."""
+    entries = labour_entries(ctx)
+    source = entries
+    if dimension == "service":
+        main = _service_of_agreements()
+        source = entries.outerjoin(main, main.c.agreement_id == entries.c.agreement_id)
+        project = case((entries.c.project_id.is_not(None), PROJECT_SERVICE), else_=None)
+        entry_key = func.coalesce(main.c.service, project)
+    else:
+        entry_key = entries.c[dimension]
+    costed = entries.c.hourly_cost.is_not(None)
+    parts = [
+        select(
+            RL[dimension].label("key"),
+            RL.amount.label("revenue"),
+            *(zero().label(m) for m in MEASURES[1:]),
+        ).where(dated_in_period(ctx, RL.line_date), client_is(ctx, RL.client_id)),
+        select(
+            HC[dimension].label("key"),
+            zero().label("revenue"),
+            HC.amount.label("hard_costs"),
+            *(zero().label(m) for m in MEASURES[2:]),
+        ).where(dated_in_period(ctx, HC.cost_date), client_is(ctx, HC.client_id)),
+        select(
+            entry_key.label("key"),
+            zero().label("revenue"),
+            zero().label("hard_costs"),
+            entries.c.hours.label("hours"),
+            case((costed, 0.0), else_=entries.c.hours).label("hours_without_cost_rate"),
+            case((costed, entries.c.hours * entries.c.hourly_cost), else_=0.0).label("labour_cost"),
+        )
+        .select_from(source)
+        .where(entries.c.client_id.is_not(None)),
+    ]
+    rows = union_all(*parts).subquery("money")
+    query = select(rows.c.key, *(func.sum(rows.c[m]).label(m) for m in MEASURES)).group_by(
+        rows.c.key
+    )
+    frame = ctx.frame(query)
+    for m in MEASURES:
+        frame[m] = numbers(frame[m]).fillna(0.0)
+    frame["margin"] = frame["revenue"] - frame["hard_costs"] - frame["labour_cost"]
+    frame["margin_percent"] = ratio(frame["margin"], frame["revenue"], 100).values
+    frame["effective_hourly_rate"] = ratio(
+        frame["revenue"] - frame["hard_costs"], frame["hours"]
+    ).values
+    frame["_none"] = [missing(k) for k in frame["key"]]
+    return frame.sort_values(
+        ["_none", "revenue", "key"], ascending=[True, False, True], na_position="last"
+    ).reset_index(drop=True)
+
+
+def _by_client(ctx: PanelContext) -> pd.DataFrame:
+    frame = _rows(ctx, "client_id")
+    if frame.empty:
+        return empty(["client", "client_id", *RESULT])
+    out = pd.DataFrame(
+        {"client": named(frame["key"], client_names(ctx)), "client_id": frame["key"]}
+    )
+    return pd.concat([out, frame[RESULT]], axis=1)
+
+
+def _by_agreement(ctx: PanelContext) -> pd.DataFrame:
+    frame = _rows(ctx, "agreement_id")
+    if frame.empty:
+        return empty(["agreement", "agreement_id", "client", *RESULT])
+    known, names = agreement_rows(ctx), client_names(ctx)
+    label = [
+        "(no agreement)" if missing(k) else (known.get(k, (None, None))[0] or k)
+        for k in frame["key"]
+    ]
+    owner = [None if missing(k) else known.get(k, (None, None))[1] for k in frame["key"]]
+    out = pd.DataFrame(
+        {
+            "agreement": label,
+            "agreement_id": frame["key"],
+            "client": [None if missing(c) else names.get(c) or c for c in owner],
+        }
+    )
+    return pd.concat([out, frame[RESULT]], axis=1)
+
+
+def _by_service(ctx: PanelContext) -> pd.DataFrame:
+    frame = _rows(ctx, "service")
+    if frame.empty:
+        return empty(["service", *RESULT])
+    out = pd.DataFrame({"service": named(frame["key"], {})})
+    return pd.concat([out, frame[RESULT]], axis=1)
+
+
+PROFIT_CHART = ("revenue", "margin"), ("Revenue", "Margin")
+for _id, _title, _query, _x, _words in (
+    (
+        "profitability_by_client",
+        "Profitability by client",
+        _by_client,
+        "client",
+        f"Rows: clients ({NONE} for lines and costs without a client).",
+    ),
+    (
+        "profitability_by_agreement",
+        "Profitability by agreement",
+        _by_agreement,
+        "agreement",
+        "Rows: agreements, cancelled ones included (their lines and time are real); lines, "
+        "costs and entries charged to no agreement share the row (no agreement). T-BUS-1: a "
+        "$3,000 month, $700 of tools and 20 hours give an effective hourly rate of $115.",
+    ),
+    (
+        "profitability_by_service",
+        "Profitability by service",
+        _by_service,
+        "service",
+        "Rows: the service named on revenue lines and hard costs. Time follows its agreement "
+        "to the service carrying most of that agreement's revenue (all dates; ties by name); "
+        f"time on a project charged to no agreement is '{PROJECT_SERVICE}'; other time is "
+        f"{NONE}.",
+    ),
+):
+    register(
+        Panel(
+            id=_id,
+            title=_title,
+            tab=TAB,
+            definition=f"{_words} {PROFIT_WORDS}",
+            attribution="line_date for revenue, cost_date for hard costs, started_at (local "
+            "day) for time and its cost rate",
+            query=_query,
+            chart=Chart("bar", _x, *PROFIT_CHART, unit="$", secondary_y=False),
+        )
+    )
