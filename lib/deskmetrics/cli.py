@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     dash = msub.add_parser("dashboard", help="the Dashboard tab's KPIs for a period")
     _period(dash)
     dash.add_argument("--json", action="store_true", help="print one JSON object")
-    for tab in ("service-quality", "help-desk", "customer-experience"):
+    for tab in ("service-quality", "help-desk", "customer-experience", "business"):
         panels = msub.add_parser(tab, help=f"every panel of the {tab.replace('-', ' ')} tab")
         _period(panels)
         out = panels.add_mutually_exclusive_group(required=True)

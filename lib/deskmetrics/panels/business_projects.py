@@ -106,7 +106,8 @@ def _at_risk_list(ctx: PanelContext) -> pd.DataFrame:
     late_, over_ = whole(frame["late"]) == 1, whole(frame["over"]) == 1
     due = as_dates(frame["due_date"])
     frame["due_date"] = due
-    frame["days_past_due"] = ((pd.Timestamp(ctx.scope.date_to) - due).dt.days).where(late_)
+    past_due = (pd.Timestamp(ctx.scope.date_to) - due).dt.days
+    frame["days_past_due"] = past_due.where(late_).astype("Int64")
     frame["budget_hours"] = numbers(frame["budget_hours"])
     frame["actual_hours"] = numbers(frame["actual_hours"])
     frame["hours_over_budget"] = (frame["actual_hours"] - frame["budget_hours"]).where(over_)
