@@ -19,6 +19,9 @@ Shapes follow the connector API notes, section 2:
 - ``TicketHistory/query`` accepts only one ``ticketID eq`` filter (else 400);
 - timestamps are naive UTC with milliseconds; the ``Date`` header follows the fake clock.
 
+The business entities (Contracts, Invoices, ConfigurationItems, Projects, Opportunities) and
+their picklists come from ``fakes.autotask_business`` (``self.business``).
+
 Choices the reference leaves open (fake facts, not vendor facts): results come in id order;
 history ``detail`` reads ``Status changed from "A" to "B"``; a note written by a contact has
 ``createdByContactID``; ``publish`` 1 = "All Autotask Users", 2 = "Internal Only".
@@ -33,6 +36,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
+from fakes import autotask_business
 from fakes.server import FakeServer, Request, Response
 
 API = "/atservicesrest/v1.0"
@@ -59,6 +63,7 @@ PICKLISTS = {
         "noteType": {1: "Task Summary", 3: "Task Detail"},
     },
 }
+PICKLISTS.update(autotask_business.PICKLISTS)  # Contracts, Projects, ConfigurationItems...
 STATUS_ID = {label: value for value, label in PICKLISTS["Tickets"]["status"].items()}
 LIFECYCLE = ("New", "In Progress", "Waiting Customer", "In Progress", "Complete")
 START = datetime(2024, 3, 4, 8, 0, tzinfo=UTC)
@@ -71,6 +76,7 @@ ENTITIES = (
     "TicketHistory",
     "TimeEntries",
     "SurveyResults",
+    *autotask_business.ENTITIES,
 )
 
 
@@ -92,6 +98,8 @@ class FakeAutotask:
         self._ids = 900_000
         self._reference()
         self.add_tickets(tickets)
+        # Contracts, Invoices, ConfigurationItems, Projects, Opportunities (fakes/autotask_business)
+        self.business = autotask_business.AtBusiness(self.data, self.tick)
         self.server = FakeServer()
         self.server.guard = self._authenticate
         self.server.clock = lambda: self.now

@@ -1,5 +1,6 @@
 """Autotask PSA REST v1.0: companies, contacts, resources, tickets with their status history
-and notes, time entries and native survey results.
+and notes, time entries and native survey results; optionally the business entities
+(Contracts, Projects, Invoices, ConfigurationItems, Opportunities: ``autotask_business``).
 
 Each ticket page commits together with the status changes parsed from each ticket's
 TicketHistory and the events of its TicketNotes (one ``ticketID in [...]`` query per page), so
@@ -28,7 +29,16 @@ Secrets (environment variable names): ``integration_code``, ``username``, ``secr
 - ``status_history`` / ``notes`` / ``surveys``: false skips TicketHistory (one call per
   ticket) / TicketNotes / SurveyResults;
 - ``workers``: TicketHistory calls made in parallel (1-3; Autotask allows 3 threads per
-  endpoint, default 3).
+  endpoint, default 3);
+- ``business_streams``: the business streams to sync after the service ones: ``true`` (all),
+  ``false`` (none; the default when left out, which keeps a ticket-only source as it was) or
+  a list of ``contracts`` (agreements), ``projects``, ``invoices`` (revenue lines),
+  ``configuration_items`` (devices) and ``opportunities`` (with their stages); see
+  ``autotask_business``. Picklist labels that decide canonical values are mapped in the
+  ``business:`` section of the mapping file;
+- ``cursor_fields``: the update-time field of a business entity, by stream name, e.g.
+  ``{contracts: lastModifiedDateTime}``; null reads the whole entity every sync (the
+  defaults are in ``autotask_business``; all UNCONFIRMED).
 """
 
 from __future__ import annotations
@@ -45,9 +55,13 @@ from deskmetrics.connectors.autotask_api import (
     Pager,
     zone_url,
 )
-from deskmetrics.connectors.autotask_map import AtMapper, load_mapping
+from deskmetrics.connectors.autotask_business import BUSINESS, business_streams, cursor_fields
+from deskmetrics.connectors.autotask_business_map import AtBusinessMapper
+from deskmetrics.connectors.autotask_map import DEFAULT_MAPPING, AtMapper, load_mapping
 from deskmetrics.connectors.autotask_stream import QueryStream, is_id
 from deskmetrics.connectors.base import Batch, Connector, LiveKeys, Quarantined, Stream, Window
+from deskmetrics.connectors.connectwise_business import chosen_streams
+from deskmetrics.connectors.connectwise_business_config import AT_BUSINESS, AT_KEYS, load_business
 from deskmetrics.connectors.connectwise_fields import (
     Malformed,
     frame,
@@ -66,6 +80,8 @@ SETTINGS = (
     "notes",
     "surveys",
     "workers",
+    "business_streams",
+    "cursor_fields",
 )
 _ROLES = ("integration_code", "username", "secret")
 
@@ -155,6 +171,13 @@ class AutotaskConnector(Connector):
         self._sleep = sleep
         self._headers: dict[str, str] | None = None
         self.mapping = load_mapping(source.settings.get("mapping"))
+        self.business = load_business(
+            source.settings.get("mapping") or DEFAULT_MAPPING, AT_BUSINESS, AT_KEYS
+        )
+        self.business_names = chosen_streams(
+            source.settings.get("business_streams"), source.name, tuple(BUSINESS)
+        )
+        self.cursors = cursor_fields(source.settings.get("cursor_fields"), source.name)
         workers = source.settings.get("workers", 3)
         if not isinstance(workers, int) or isinstance(workers, bool) or not 1 <= workers <= 3:
             raise ConfigError(f"sources.{source.name}.settings.workers: use a whole number 1-3")
@@ -240,4 +263,6 @@ class AutotaskConnector(Connector):
                     cursor_field="completeDate",
                 )
             )
-        return streams
+        stamps = {BUSINESS[name][0]: field for name, field in self.cursors.items()}
+        business = AtBusinessMapper(self.business, stamps)
+        return streams + business_streams(self.business_names, business, pager, self.cursors)

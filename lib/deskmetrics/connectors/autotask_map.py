@@ -47,7 +47,15 @@ class AtMapping:
         return re.compile(self.status_pattern)
 
 
-_KEYS = {"priority", "status_pattern", "note_publish", "survey_rating_field", "status_map"}
+# business: read by the business streams (connectwise_business_config.load_business)
+_KEYS = {
+    "priority",
+    "status_pattern",
+    "note_publish",
+    "survey_rating_field",
+    "status_map",
+    "business",
+}
 
 
 def load_mapping(path: str | Path | None = None) -> AtMapping:
@@ -74,7 +82,7 @@ def load_mapping(path: str | Path | None = None) -> AtMapping:
     for name, category in (raw.get("status_map") or {}).items():
         if category not in STATUS_CATEGORIES:
             raise ConfigError(f"{file}: status_map.{name}: {category!r} is not a category")
-    values = {k: v for k, v in raw.items() if k != "status_map" and v is not None}
+    values = {k: v for k, v in raw.items() if k not in {"status_map", "business"} and v is not None}
     mapping = AtMapping(**values)
     try:
         regex = mapping.status_regex

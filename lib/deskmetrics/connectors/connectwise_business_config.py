@@ -137,12 +137,13 @@ def load_business(
 
 # -- classifying vendor names ---------------------------------------------------------------
 _AGREEMENT_WORDS = (
-    (r"block|pre-?paid|bank", "block_hours"),
+    (r"block|pre-?paid|bank|retainer", "block_hours"),
     (r"time\s*(?:and|&)\s*materials?|\bt\s*&\s*m\b|\bt&m\b|hourly", "time_and_materials"),
     (r"project|fixed\s*(?:price|fee)", "project"),
-    (r"managed|recurring|msp|monthly|retainer|support|subscription", "recurring"),
+    (r"managed|recurring|msp|monthly|support|subscription", "recurring"),
 )
 _PERIOD_WORDS = (
+    (r"semi|bi-?annual|half", None),  # twice a year: no canonical period, left empty
     (r"one[\s-]*time|once|single", "one_time"),
     (r"quarter", "quarterly"),
     (r"annual|year", "annual"),

@@ -61,7 +61,7 @@ class CwBusinessMapper:
             "end_date": None
             if record.get("noEndingDateFlag") is True
             else day(record.get("endDate"), "endDate"),
-            "recurring_revenue": _not_negative(revenue, m.agreement_revenue_field),
+            "recurring_revenue": not_negative(revenue, m.agreement_revenue_field),
             "cancelled": record.get("cancelledFlag") is True
             or listed(m.cancelled_statuses, status),
             "source": SOURCE,
@@ -111,7 +111,7 @@ class CwBusinessMapper:
         device_id = record_id(record)
         if device_id in covered:
             status = "covered"
-        elif listed(m.device_review_statuses, ref_name(record, "status")) or _truthy(
+        elif listed(m.device_review_statuses, ref_name(record, "status")) or truthy(
             lookup(record, m.device_review_field)
         ):
             status = "awaiting_review"
@@ -146,10 +146,10 @@ class CwBusinessMapper:
             "name": text(record.get("name")),
             "status": status,
             "category": ref_name(record, "type") or ref_name(record, "board"),
-            "budget_hours": _not_negative(
+            "budget_hours": not_negative(
                 number(record.get("budgetHours"), "budgetHours"), "budgetHours"
             ),
-            "actual_hours": _not_negative(
+            "actual_hours": not_negative(
                 number(record.get("actualHours"), "actualHours"), "actualHours"
             ),
             "start_date": day(record.get("actualStart"), "actualStart")
@@ -176,8 +176,8 @@ class CwBusinessMapper:
             "client_id": ref_id(record, "company"),
             "name": text(record.get("name")),
             "stage": ref_name(record, "stage"),
-            "amount": _not_negative(amount, m.opportunity_amount_field),
-            "probability": _percent(record.get("probability")),
+            "amount": not_negative(amount, m.opportunity_amount_field),
+            "probability": percent(record.get("probability")),
             "category": ref_name(record, "type"),
             "owner_tech_id": text(path_value(record, "primarySalesRep/identifier")),
             "created_at": created,
@@ -209,19 +209,19 @@ class CwBusinessMapper:
         }
 
 
-def _truthy(value: object) -> bool:
+def truthy(value: object) -> bool:
     if isinstance(value, bool):
         return value
     return value is not None and str(value).strip().casefold() in _TRUE
 
 
-def _not_negative(value: float | None, name: str) -> float | None:
+def not_negative(value: float | None, name: str) -> float | None:
     if value is not None and value < 0:
         raise Malformed(f"{name} is negative: {value!r}")
     return value
 
 
-def _percent(value: object) -> float | None:
+def percent(value: object) -> float | None:
     """A probability reference ``{"id", "name": "50"}``, a plain number or "50%" -> 0-100;
     anything else (no number, outside 0-100) is left empty."""
     if isinstance(value, dict):
