@@ -151,3 +151,49 @@ def test_papermill_renders_the_health_tab(tmp_path):
     csv = (out / "health_files" / "health_clients.csv").read_text()
     assert "C1,Acme Dental,78.8,Healthy,100.0,2025-03-01,53.3,25.5,up" in csv
     assert 'href="health_files/health_clients.csv"' in page
+
+
+def test_papermill_renders_the_business_tab(tmp_path):
+    """The static Business tab on business_kpis (tests/fixtures/business_kpis/README.md):
+    every panel with its CSV beside the HTML, and the README's numbers in them."""
+    from panels.test_business_fixture import CONFIG, DECEMBER, load_business
+
+    from deskmetrics.panels import panels_for
+
+    url = f"duckdb:///{tmp_path / 'business.duckdb'}"
+    load_business(url)
+    out = tmp_path / "out"
+    html = render_tab(
+        "business",
+        out,
+        parameters={
+            "warehouse": url,
+            "config": str(CONFIG),
+            "date_from": DECEMBER[0],
+            "date_to": DECEMBER[1],
+        },
+    )
+    executed = nbformat.read(out / "business.ipynb", as_version=4)
+    errors = [
+        o
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
+    assert not errors
+    page = html.read_text()
+    for panel in panels_for("business"):
+        assert f'class="dm-panel dm-panel-{panel.id}"' in page, panel.id
+        assert (out / "business_files" / f"{panel.id}.csv").exists(), panel.id
+        assert f'href="business_files/{panel.id}.csv"' in page
+    assert 'class="dm-nav"' in page and 'href="dashboard.html"' in page
+    assert "Profitability by agreement" in page and "plotly" in page
+    # T-BUS-1: A1's $3,000, $700 of tools and 20 hours give $115 an hour
+    agreements = (out / "business_files" / "profitability_by_agreement.csv").read_text()
+    assert (
+        "Managed IT - Professional,A1,Acme Dental,3000.0,700.0,695.0,1605.0,53.5,20.0,0.0,115.0"
+        in (agreements)
+    )
+    overdue = (out / "business_files" / "overdue_timesheets.csv").read_text()
+    assert "Cal Novak,K3,2024-12-09,2024-12-15,16" in overdue
