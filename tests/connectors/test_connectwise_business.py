@@ -10,7 +10,13 @@ import pandas as pd
 import pytest
 
 from deskmetrics.connectors.connectwise import ConnectWiseConnector
-from deskmetrics.connectors.connectwise_business_config import CW_BUSINESS, CW_KEYS, load_business
+from deskmetrics.connectors.connectwise_business_config import (
+    CW_BUSINESS,
+    CW_KEYS,
+    classify,
+    load_business,
+)
+from deskmetrics.connectors.connectwise_business_map import CwBusinessMapper
 from deskmetrics.connectors.http import SourceError
 from deskmetrics.connectors.sources import SourceConfig
 from deskmetrics.connectors.sync import sync_source
@@ -408,3 +414,39 @@ def test_a_sync_killed_mid_stream_resumes_where_it_stopped(env, tmp_path):
             pd.testing.assert_frame_equal(table(crashed, name), table(clean, name))
         assert not fake.server.errors
         assert len(fake.server.requests(API + "/finance/agreements")) >= 1
+
+
+# -- mapping rules --------------------------------------------------------------------------
+def test_names_fall_back_to_keywords_and_odd_values_stay_empty():
+    mapping = CW_BUSINESS
+    assert classify(mapping, "agreement_types", "Gold Managed Plan") == "recurring"
+    assert classify(mapping, "agreement_types", "Prepaid Hours") == "block_hours"
+    assert classify(mapping, "agreement_types", "Warranty") is None  # mapped as "other"
+    assert classify(mapping, "period_types", "Semi-Annual") is None  # no canonical period
+    assert classify(mapping, "device_types", "Virtual Host") == "server"
+    assert classify(mapping, "project_statuses", "Closed - Cancelled") == "cancelled"
+    assert classify(mapping, "opportunity_outcomes", "Closed Won") == "won"
+
+    mapper = CwBusinessMapper(
+        load_business("parameters/mappings/connectwise.yaml", mapping, CW_KEYS)
+    )
+    stamp = {"dateEntered": "2024-01-01T00:00:00Z", "lastUpdated": "2024-01-02T00:00:00Z"}
+    device = mapper.device(
+        {
+            "id": 1,
+            "type": {"name": "Desktop"},
+            "status": {"name": "awaiting   review"},  # case and spaces ignored
+            "questions": [{"question": "Missing Patches", "answer": "n/a"}],
+            "_info": stamp,
+        },
+        covered=set(),
+    )
+    assert (device["device_type"], device["contract_status"]) == ("workstation", "awaiting_review")
+    assert device["missing_patches"] is None  # the shipped mapping reads no patch count
+    opportunity = mapper.opportunity({"id": 2, "probability": {"name": "high"}, "_info": stamp})
+    assert opportunity["probability"] is None and opportunity["outcome"] is None
+    assert mapper.stage(opportunity, {}) is None  # no stage, no stage row
+    agreement = mapper.agreement(
+        {"id": 3, "type": {"name": "Warranty"}, "applicationUnits": "Hours"}
+    )
+    assert agreement["type"] == "block_hours"  # counted in hours

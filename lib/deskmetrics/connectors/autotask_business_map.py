@@ -15,7 +15,12 @@ from __future__ import annotations
 from deskmetrics.connectors.autotask_map import ref
 from deskmetrics.connectors.autotask_stream import SOURCE
 from deskmetrics.connectors.connectwise_business_config import BusinessMapping, classify, listed
-from deskmetrics.connectors.connectwise_business_map import not_negative, percent, truthy
+from deskmetrics.connectors.connectwise_business_map import (
+    not_negative,
+    patches,
+    percent,
+    truthy,
+)
 from deskmetrics.connectors.connectwise_fields import (
     Malformed,
     day,
@@ -24,7 +29,6 @@ from deskmetrics.connectors.connectwise_fields import (
     number,
     record_id,
     text,
-    whole,
 )
 
 
@@ -126,9 +130,7 @@ class AtBusinessMapper:
             "device_type": classify(m, "device_types", kind) or "other",
             "discovered_at": instant(record.get("createDate"), "createDate"),
             "contract_status": status,
-            "missing_patches": whole(
-                lookup(record, m.device_patches_field), m.device_patches_field or "patches"
-            ),
+            "missing_patches": patches(lookup(record, m.device_patches_field)),
             "source": SOURCE,
             "updated_at": self._updated("ConfigurationItems", record),
         }

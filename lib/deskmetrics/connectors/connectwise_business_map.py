@@ -124,9 +124,7 @@ class CwBusinessMapper:
             "device_type": classify(m, "device_types", ref_name(record, "type")) or "other",
             "discovered_at": instant(path_value(record, "_info/dateEntered"), "_info.dateEntered"),
             "contract_status": status,
-            "missing_patches": whole(
-                lookup(record, m.device_patches_field), m.device_patches_field or "patches"
-            ),
+            "missing_patches": patches(lookup(record, m.device_patches_field)),
             "source": SOURCE,
             "updated_at": instant(path_value(record, "_info/lastUpdated"), "_info.lastUpdated"),
         }
@@ -207,6 +205,15 @@ class CwBusinessMapper:
             "changed_at": at,
             "stage": opportunity["stage"],
         }
+
+
+def patches(value: object) -> int | None:
+    """A count of missing patches; a value that is not a whole number (a free-text answer)
+    leaves it empty rather than losing the device."""
+    try:
+        return whole(value, "missing patches")
+    except Malformed:
+        return None
 
 
 def truthy(value: object) -> bool:
