@@ -48,10 +48,12 @@ def _panels_section() -> str:
         panels = panels_for(tab.id)
         if not panels:
             continue
+        drills = any(p.drill is not None for p in panels)
         parts.append(
             f"\n## {tab.title} tab\n\nFilters: date range, "
-            f"{', '.join(tab.filters)}. Each panel has a chart, a table, a CSV download "
-            "and, for counts, a drill-down to the tickets behind them.\n"
+            f"{', '.join(tab.filters)}. Each panel has a chart, a table and a CSV download"
+            + (", and, for counts, a drill-down to the tickets behind them" if drills else "")
+            + ".\n"
         )
         for p in panels:
             parts.append(

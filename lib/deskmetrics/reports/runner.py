@@ -15,7 +15,14 @@ log = logging.getLogger(__name__)
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 REPORTS_DIR = PROJECT_ROOT / "reports"
-TABS = ("dashboard", "service_quality", "help_desk", "customer_experience", "health")
+TABS = (
+    "dashboard",
+    "service_quality",
+    "help_desk",
+    "customer_experience",
+    "health",
+    "business",
+)
 
 
 def render_tab(

@@ -1,0 +1,62 @@
+"""The Business tab under Voilà in headless Chromium, on the hand-computed business_kpis
+fixture: the panels render their README numbers, the Client filter narrows them in place, and
+a download yields the panel's data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from deskmetrics.cli import main
+from deskmetrics.panels.run import run_panel
+from deskmetrics.session import Session
+from deskmetrics.ui.tables import csv_text
+
+pytestmark = pytest.mark.browser
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "business_kpis"
+CONFIG = FIXTURE / "config.yml"
+PERIOD = ("2024-12-01", "2024-12-31")
+PANEL = "profitability_by_client"
+
+
+def _table(page) -> str:
+    return page.locator(f".dm-panel-{PANEL} table.dm-table").first.inner_text()
+
+
+def test_business_tab_shows_filters_and_downloads(browser, voila_server, tmp_path):
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    assert main(["import-csv", str(FIXTURE), "--warehouse", url, "--config", str(CONFIG)]) == 0
+    session = Session(url, CONFIG)
+    base = voila_server(url, CONFIG)
+    page = browser.new_page(accept_downloads=True)
+    page.goto(
+        f"{base}/voila/render/business.ipynb?date_from={PERIOD[0]}&date_to={PERIOD[1]}",
+        timeout=120_000,
+    )
+    panel = page.locator(f".dm-panel-{PANEL}")
+    panel.wait_for(timeout=120_000)
+    assert page.locator(".dm-nav a.dm-current").inner_text() == "Business"
+    everyone = _table(page)
+    # the README's December margins: Birch & Co 2,660 (70 %), Acme Dental 1,920 (53.33 %)
+    for text in ("Birch & Co Accountants", "Acme Dental", "Cobalt Freight", "2,660", "1,920"):
+        assert text in everyone, text
+
+    with page.expect_download() as info:
+        panel.locator("a.dm-download").first.click()
+    downloaded = Path(info.value.path()).read_text(encoding="utf-8")
+    with session.warehouse.reading() as conn:
+        expected = run_panel(conn, session.settings, session.scope(*PERIOD), PANEL).frame
+    assert downloaded == csv_text(expected)
+
+    page.locator(".dm-filter-client select").select_option(label="Acme Dental")
+    page.wait_for_function(
+        "([id, before]) => { const t = document.querySelector(`.dm-panel-${id} table.dm-table`);"
+        " return t && t.innerText !== before; }",
+        arg=[PANEL, everyone],
+        timeout=30_000,
+    )
+    one = _table(page)
+    assert "Acme Dental" in one and "1,920" in one
+    assert "Birch & Co Accountants" not in one and "Cobalt Freight" not in one
+    page.close()
