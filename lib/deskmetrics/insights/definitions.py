@@ -16,6 +16,7 @@ MODULES: tuple[str, ...] = (
     "recurring",
     "recommendations",
     "health",
+    "business",
     "team",
     "affinity",
     "companies",
