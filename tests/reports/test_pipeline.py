@@ -272,6 +272,19 @@ def test_the_reports_show_client_health(scheduled):
             assert breakdowns == []
 
 
+def test_the_reports_say_what_fills_the_business_section(scheduled):
+    for result in scheduled["results"]:
+        notebook = nbformat.read(Path(result.output) / "report.ipynb", as_version=4)
+        shown = [
+            output["data"]["text/html"]
+            for cell in notebook.cells
+            for output in cell.get("outputs", [])
+            if "text/html" in output.get("data", {})
+        ]
+        business = next(h for h in shown if h.startswith("<h2>Business</h2>"))
+        assert "No business data is loaded" in business  # report_small has tickets only
+
+
 def _render_pages(pdf: Path) -> list[np.ndarray]:
     prefix = pdf.parent / "page"
     subprocess.run(["pdftoppm", "-r", "40", str(pdf), str(prefix)], check=True)
@@ -296,6 +309,7 @@ def test_the_pdf_puts_sections_on_their_own_pages_with_charts_drawn(scheduled):
             "Service desk",
             "Customer sentiment",
             "Client health",
+            "Business",
             "Recommendations",
         ]
         if result.request.audience == "manager":

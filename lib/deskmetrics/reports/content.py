@@ -21,6 +21,7 @@ from deskmetrics.insights.affinity import (
 )
 from deskmetrics.insights.alerts import Alert, active_alerts
 from deskmetrics.insights.automation import AutomationImpact, automation_impact
+from deskmetrics.insights.business import BusinessSummary, business_summary
 from deskmetrics.insights.companies import company_breakdown
 from deskmetrics.insights.escalations import (
     EscalationSummary,
@@ -129,6 +130,7 @@ class OwnerContent:
     recommendations: list[Recommendation]
     narrative: str
     health: HealthContent
+    business: BusinessSummary
 
 
 @dataclass
@@ -163,8 +165,9 @@ def owner_content(
         period_label=PERIOD_LABELS.get(days, f"these {days} days"),
     )
     narrative = summarize(summary, sentiment, automation, alerts, settings=settings)
+    business = business_summary(conn, settings, scope)
     return OwnerContent(
-        summary, sentiment, automation, alerts, recurring, advice, narrative, health
+        summary, sentiment, automation, alerts, recurring, advice, narrative, health, business
     )
 
 

@@ -27,6 +27,7 @@ from deskmetrics.reports.content import (
     report_health,
     report_scope,
 )
+from deskmetrics.reports.page_business import business_section
 from deskmetrics.reports.page_health import breakdown_section, health_section
 from deskmetrics.session import Session
 from deskmetrics.ui.tables import download_link, frame_html
@@ -197,6 +198,9 @@ class ReportPage:
 
     def health(self) -> None:
         _show_html(health_section(self.owner.health))
+
+    def business(self) -> None:
+        _show_html(business_section(self.owner.business))
 
     # -- manager only ----------------------------------------------------------------------
     def _manager(self) -> ManagerContent:
