@@ -18,7 +18,7 @@ from sqlalchemy import Boolean, Date, DateTime, Float, Integer
 
 from deskmetrics.connectors.base import Quarantined
 from deskmetrics.schema import business_tables  # noqa: F401  (registers the business tables)
-from deskmetrics.schema.contract import CONTRACTS
+from deskmetrics.schema.contract import CONTRACTS, MSP_MAINTAINED
 from deskmetrics.schema.tables import metadata
 
 DATE = pd.ArrowDtype(pa.date32())
@@ -170,7 +170,8 @@ def frame(table: str, rows: list[dict]) -> pd.DataFrame:
     converting a whole DataFrame's columns afterwards cost more than the mapping itself."""
     sql = metadata.tables[table].columns
     data = {}
-    for name in CONTRACTS[table].columns:
+    kept = MSP_MAINTAINED.get(table, ())
+    for name in (n for n in CONTRACTS[table].columns if n not in kept):
         values = [row.get(name) for row in rows]
         kind = sql[name].type
         if isinstance(kind, DateTime):

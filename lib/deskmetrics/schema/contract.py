@@ -278,6 +278,10 @@ BUSINESS_CONTRACTS: dict[str, FileContract] = {
 }
 CONTRACTS.update(BUSINESS_CONTRACTS)
 
+# Columns the MSP keeps itself (CSV import): no PSA sync carries them, so a sync leaves them as
+# they are instead of writing them empty.
+MSP_MAINTAINED: dict[str, tuple[str, ...]] = {"technicians": ("role", "weekly_hours")}
+
 # Load order: parents before children, so a reader never sees a survey without its ticket or a
 # revenue line without its agreement.
 LOAD_ORDER = (

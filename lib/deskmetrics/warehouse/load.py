@@ -54,7 +54,10 @@ def ensure_schema(conn: Connection) -> None:
 
 
 def upsert(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
-    """Insert or replace rows by primary key inside the caller's transaction; returns rows."""
+    """Insert or update rows by primary key inside the caller's transaction; returns rows.
+
+    Columns the frame carries are written; the others keep their stored values (NULL for a
+    new row), on every dialect."""
     if frame.empty:
         return 0
     keys = [c.name for c in table.primary_key.columns]
@@ -72,15 +75,29 @@ def _upsert_duckdb(
     conn: Connection, table: Table, rows: pd.DataFrame, keys: list[str], columns: list[str]
 ) -> None:
     staged = register(conn, rows)
+    db = duck(conn)
+    source, written = staged, list(columns)
     try:
-        cols = ", ".join(f'"{c}"' for c in columns)
         match = " AND ".join(f't."{k}" = s."{k}"' for k in keys)
-        db = duck(conn)
+        missing = [c.name for c in table.columns if c.name not in columns]
+        if missing:
+            # a column the frame does not carry keeps its stored value, as the other dialects'
+            # ON CONFLICT DO UPDATE does (e.g. a technician's role through a PSA sync)
+            source = f"{staged}_kept"
+            picked = [f's."{c}"' for c in columns] + [f't."{c}"' for c in missing]
+            db.execute(
+                f"CREATE TEMP TABLE {source} AS SELECT {', '.join(picked)} "
+                f'FROM {staged} s LEFT JOIN "{table.name}" t ON {match}'
+            )
+            written += missing
+        cols = ", ".join(f'"{c}"' for c in written)
         db.execute(
             f'DELETE FROM "{table.name}" t WHERE EXISTS (SELECT 1 FROM {staged} s WHERE {match})'
         )
-        db.execute(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM {staged}')
+        db.execute(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM {source}')
     finally:
+        if source != staged:
+            db.execute(f"DROP TABLE IF EXISTS {source}")
         unregister(conn, staged)
 
 
