@@ -208,7 +208,8 @@ def main() -> None:
         business = None
         if BUSINESS in args.tabs:
             sizes = run(SIZES, url)
-            business = run(SCENARIO_KERNEL, url, BUSINESS, str(args.runs))
+            before = os.getloadavg()
+            business = run(SCENARIO_KERNEL, url, BUSINESS, str(args.runs)) | {"before": before}
     if results:
         print_tabs(results, args)
     if business is not None:
@@ -259,8 +260,10 @@ def print_business(r: dict, sizes: dict, built: bool) -> None:
         + ("built now" if built else "reused warehouse")
         + "; DuckDB embedded warehouse.\nData: "
         + ", ".join(f"{v:,} {k}" for k, v in sizes.items())
-        + f".\nLoad average (1 min) during the runs: {min(load):.2f} to {max(load):.2f}; "
-        f"{os.cpu_count()} CPUs."
+        + ".\nLoad average before the runs: "
+        + ", ".join(f"{v:.2f}" for v in r["before"])
+        + f" (1, 5, 15 min); 1 min during them, this benchmark included: {min(load):.2f} to "
+        f"{max(load):.2f}; {os.cpu_count()} CPUs."
     )
 
 
