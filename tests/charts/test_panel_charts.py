@@ -40,3 +40,12 @@ def test_stacked_bars():
     frame = pd.DataFrame({"bucket": ["w1"], "billable": [3.0], "other": [1.0]})
     fig = panel_figure(frame, Chart("stacked", "bucket", ("billable", "other")))
     assert fig.layout.barmode == "stack" and len(fig.data) == 2
+
+
+def test_a_row_limit_draws_the_first_rows_only():
+    frame = pd.DataFrame({"client": [f"C{i}" for i in range(40)], "margin": range(40, 0, -1)})
+    data = panel_chart_data(frame, Chart("bar", "client", ("margin",), limit=25))
+    assert data.traces[0]["x"] == [f"C{i}" for i in range(25)]
+    assert data.traces[0]["customdata"] == list(range(25))  # clicks still map to the rows
+    everything = panel_chart_data(frame, Chart("bar", "client", ("margin",)))
+    assert len(everything.traces[0]["x"]) == 40

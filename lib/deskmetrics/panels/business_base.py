@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from calendar import monthrange
 from datetime import date, datetime, time
-from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -29,6 +28,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 
 from deskmetrics.panels.context import PanelContext
@@ -37,6 +37,7 @@ from deskmetrics.schema.tables import clients, technicians, tickets, time_entrie
 
 TAB = "business"
 NONE = "(none)"
+CHART_ROWS = 25  # rows drawn in the per-client and per-agreement charts (tables keep all)
 PROJECT_SERVICE = "Project"  # the service of project time charged to no agreement
 TE = time_entries.c
 
@@ -119,13 +120,8 @@ def missing(value) -> bool:
 # -- numbers --------------------------------------------------------------------------------
 def numbers(values) -> pd.Series:
     """Floats from SQL results (Decimal from PostgreSQL, None for NULL)."""
-    return pd.Series(
-        [
-            np.nan if missing(v) else float(v) if isinstance(v, Decimal | int | float) else v
-            for v in values
-        ],
-        dtype=float,
-    )
+    # one vectorised conversion: a per-value loop cost ~30 ms a panel at 10,000 rows
+    return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").astype(float)
 
 
 def whole(values) -> pd.Series:
@@ -186,28 +182,40 @@ def _in_range(rates, subject: str, subject_id, instant) -> ColumnElement:
     )
 
 
-def entry_client() -> ColumnElement:
-    return func.coalesce(TE.client_id, tickets.c.client_id)
-
-
 def labour_entries(ctx: PanelContext, start: datetime | None = None, end: datetime | None = None):
     """Time entries started in [start, end) (default: the period), with their client, hours
-    (0 when missing) and hourly cost (NULL when no rate is in force), Client filter applied."""
+    (0 when missing) and hourly cost (NULL when no rate is in force), Client filter applied.
+
+    Entries that name their client are read without the tickets join, which at a million
+    tickets cost most of the Business tab's time; only the others look their ticket up."""
     lo, hi, _ = ctx.bounds
     lo, hi = start or lo, end or hi
     own, role = _rate_ranges(ctx, "own_rate"), _rate_ranges(ctx, "role_rate")
-    joined = time_entries.outerjoin(tickets, tickets.c.ticket_id == TE.ticket_id).outerjoin(
-        technicians, technicians.c.tech_id == TE.tech_id
+    with_client = _labour_select(ctx, own, role, TE.client_id, time_entries).where(
+        TE.client_id.is_not(None)
     )
+    via_ticket = _labour_select(
+        ctx,
+        own,
+        role,
+        tickets.c.client_id,
+        time_entries.outerjoin(tickets, tickets.c.ticket_id == TE.ticket_id),
+    ).where(TE.client_id.is_(None))
+    period = (TE.started_at >= lo, TE.started_at < hi)
+    return union_all(with_client.where(*period), via_ticket.where(*period)).subquery("labour")
+
+
+def _labour_select(ctx: PanelContext, own, role, client, source) -> Select:
+    joined = source.outerjoin(technicians, technicians.c.tech_id == TE.tech_id)
     if own is not None and role is not None:
         joined = joined.outerjoin(own, _in_range(own, "technician", TE.tech_id, TE.started_at))
         joined = joined.outerjoin(role, _in_range(role, "role", technicians.c.role, TE.started_at))
         rate = func.coalesce(own.c.hourly_cost, role.c.hourly_cost)
     else:
         rate = cast(null(), Double)
-    query: Select = (
+    return (
         select(
-            entry_client().label("client_id"),
+            client.label("client_id"),
             TE.agreement_id,
             TE.project_id,
             TE.tech_id,
@@ -216,6 +224,5 @@ def labour_entries(ctx: PanelContext, start: datetime | None = None, end: dateti
             rate.label("hourly_cost"),
         )
         .select_from(joined)
-        .where(TE.started_at >= lo, TE.started_at < hi, client_is(ctx, entry_client()))
+        .where(client_is(ctx, client))
     )
-    return query.subquery("labour")

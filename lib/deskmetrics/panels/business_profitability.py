@@ -7,6 +7,7 @@ import pandas as pd
 from sqlalchemy import case, func, select, union_all
 
 from deskmetrics.panels.business_base import (
+    CHART_ROWS,
     COST_WORDS,
     ENTRY_WORDS,
     NONE,
@@ -207,6 +208,6 @@ for _id, _title, _query, _x, _words in (
             attribution="line_date for revenue, cost_date for hard costs, started_at (local "
             "day) for time and its cost rate",
             query=_query,
-            chart=Chart("bar", _x, *PROFIT_CHART, unit="$", secondary_y=False),
+            chart=Chart("bar", _x, *PROFIT_CHART, unit="$", secondary_y=False, limit=CHART_ROWS),
         )
     )

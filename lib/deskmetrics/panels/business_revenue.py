@@ -7,6 +7,7 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from deskmetrics.panels.business_base import (
+    CHART_ROWS,
     NONE,
     TAB,
     as_dates,
@@ -75,6 +76,7 @@ register(
             ("revenue", "cumulative_share_percent"),
             ("Revenue", "Cumulative share %"),
             "$",
+            limit=CHART_ROWS,
         ),
     )
 )

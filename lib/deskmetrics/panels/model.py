@@ -27,6 +27,7 @@ class Chart:
     names: tuple[str, ...] = ()  # legend names, one per y field
     unit: str = ""
     top: int = 15  # hbar: largest rows only
+    limit: int | None = None  # other kinds: draw the first rows only (table and CSV keep all)
     secondary_y: bool = True  # bar_line: the line on its own axis (off when units match)
 
     def name_of(self, fieldname: str) -> str:
