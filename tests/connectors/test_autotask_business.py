@@ -17,6 +17,7 @@ from deskmetrics.connectors.sync import sync_source
 from deskmetrics.errors import ConfigError
 from deskmetrics.warehouse.engine import Warehouse
 from fakes.autotask import API, ENV, SECRETS, FakeAutotask
+from fakes.checks import plain_rows as rows
 from fakes.checks import table, vendor_settings
 
 SETTINGS = vendor_settings("autotask")
@@ -60,16 +61,6 @@ def run(fake, warehouse, page_size=2, full=False, **settings):
     config = source(fake, page_size, **settings)
     connector = AutotaskConnector(config, SETTINGS, sleep=lambda seconds: None)
     return sync_source(warehouse, SETTINGS, config, connector=connector, full=full)
-
-
-def rows(warehouse, name: str) -> list[dict]:
-    """A table as plain values: naive UTC instants as ISO text, days as date, NaN as None."""
-    frame = table(warehouse, name).astype(object)
-    frame = frame.where(frame.notna(), None)
-    return [
-        {k: v.isoformat() if isinstance(v, pd.Timestamp) else v for k, v in record.items()}
-        for record in frame.to_dict("records")
-    ]
 
 
 def day(text: str | None) -> dt.date | None:

@@ -22,6 +22,7 @@ from deskmetrics.connectors.sources import SourceConfig
 from deskmetrics.connectors.sync import sync_source
 from deskmetrics.errors import ConfigError
 from deskmetrics.warehouse.engine import Warehouse
+from fakes.checks import plain_rows as rows
 from fakes.checks import table, vendor_settings
 from fakes.connectwise import API, ENV, SECRETS, FakeConnectWise
 
@@ -66,18 +67,6 @@ def run(fake, warehouse, page_size=2, full=False, **settings):
     config = source(fake, page_size, **settings)
     connector = ConnectWiseConnector(config, SETTINGS, sleep=lambda seconds: None)
     return sync_source(warehouse, SETTINGS, config, connector=connector, full=full)
-
-
-def rows(warehouse, name: str) -> list[dict]:
-    """A table as plain values: naive UTC instants as ISO text, days as date, NaN as None."""
-    frame = table(warehouse, name).astype(object)
-    frame = frame.where(frame.notna(), None)
-    out = []
-    for record in frame.to_dict("records"):
-        out.append(
-            {k: v.isoformat() if isinstance(v, pd.Timestamp) else v for k, v in record.items()}
-        )
-    return out
 
 
 def day(text: str) -> dt.date:

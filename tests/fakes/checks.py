@@ -35,3 +35,13 @@ def rows_of(warehouse, ticket_id: int | str) -> dict[str, int]:
     """How many rows of each ticket table belong to one ticket."""
     names = ("tickets", "status_changes", "ticket_events", "time_entries")
     return {n: int((table(warehouse, n)["ticket_id"] == str(ticket_id)).sum()) for n in names}
+
+
+def plain_rows(warehouse: Warehouse, name: str) -> list[dict]:
+    """A table as plain values: naive UTC instants as ISO text, days as date, NaN as None."""
+    frame = table(warehouse, name).astype(object)
+    frame = frame.where(frame.notna(), None)
+    return [
+        {k: v.isoformat() if isinstance(v, pd.Timestamp) else v for k, v in record.items()}
+        for record in frame.to_dict("records")
+    ]

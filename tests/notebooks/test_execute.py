@@ -17,6 +17,17 @@ pytestmark = pytest.mark.notebook
 ROOT = Path(__file__).parents[2]
 
 
+def error_outputs(executed) -> list:
+    """Every error output of an executed notebook's code cells."""
+    return [
+        o
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
+
+
 def test_papermill_renders_the_dashboard_report(notebook_warehouse, tmp_path):
     url, config = notebook_warehouse
     html = render_tab(
@@ -31,14 +42,7 @@ def test_papermill_renders_the_dashboard_report(notebook_warehouse, tmp_path):
         },
     )
     executed = nbformat.read(tmp_path / "dashboard.ipynb", as_version=4)
-    errors = [
-        o
-        for c in executed.cells
-        if c.cell_type == "code"
-        for o in c.get("outputs", [])
-        if o.get("output_type") == "error"
-    ]
-    assert not errors
+    assert not error_outputs(executed)
     page = html.read_text()
     # the hand-computed values for board Help Desk (tests/fixtures/dashboard_small/README.md)
     assert 'data-metric="open_tickets" data-value="1.0"' in page
@@ -94,14 +98,7 @@ def test_papermill_renders_each_tab_with_csv_files_beside_the_html(
         },
     )
     executed = nbformat.read(tmp_path / f"{tab}.ipynb", as_version=4)
-    errors = [
-        o
-        for c in executed.cells
-        if c.cell_type == "code"
-        for o in c.get("outputs", [])
-        if o.get("output_type") == "error"
-    ]
-    assert not errors
+    assert not error_outputs(executed)
     page = html.read_text()
     for panel in panels_for(tab):
         assert f'class="dm-panel dm-panel-{panel.id}"' in page, panel.id
@@ -131,14 +128,7 @@ def test_papermill_renders_the_health_tab(tmp_path):
         },
     )
     executed = nbformat.read(out / "health.ipynb", as_version=4)
-    errors = [
-        o
-        for c in executed.cells
-        if c.cell_type == "code"
-        for o in c.get("outputs", [])
-        if o.get("output_type") == "error"
-    ]
-    assert not errors
+    assert not error_outputs(executed)
     page = html.read_text()
     for name in ("Acme Dental", "Birch &amp; Co Accountants", "Cobalt Freight", "Dune Labs"):
         assert name in page, name
@@ -174,14 +164,7 @@ def test_papermill_renders_the_business_tab(tmp_path):
         },
     )
     executed = nbformat.read(out / "business.ipynb", as_version=4)
-    errors = [
-        o
-        for c in executed.cells
-        if c.cell_type == "code"
-        for o in c.get("outputs", [])
-        if o.get("output_type") == "error"
-    ]
-    assert not errors
+    assert not error_outputs(executed)
     page = html.read_text()
     for panel in panels_for("business"):
         assert f'class="dm-panel dm-panel-{panel.id}"' in page, panel.id
