@@ -1,6 +1,6 @@
 """The Business tab under Voilà in headless Chromium, on the hand-computed business_kpis
-fixture: the panels render their README numbers, the Client filter narrows them in place, and
-a download yields the panel's data."""
+fixture: the panels render their README numbers, the Client filter narrows them in place, a
+download yields the panel's data, and a drill-down lists the revenue lines behind a client."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from deskmetrics.cli import main
-from deskmetrics.panels.run import run_panel
+from deskmetrics.panels.run import drill_records, run_panel
 from deskmetrics.session import Session
 from deskmetrics.ui.tables import csv_text
 
@@ -48,6 +48,26 @@ def test_business_tab_shows_filters_and_downloads(browser, voila_server, tmp_pat
     with session.warehouse.reading() as conn:
         expected = run_panel(conn, session.settings, session.scope(*PERIOD), PANEL).frame
     assert downloaded == csv_text(expected)
+
+    # drill-down: the revenue lines behind Acme Dental's revenue (README: 3,600 = L1 + L2)
+    choice = panel.locator(".dm-drill-choice select")
+    # ipywidgets renders option text with non-breaking spaces; the value keeps plain ones
+    values = choice.locator("option").evaluate_all("options => options.map(o => o.value)")
+    choice.select_option(value=next(v for v in values if v.startswith("Acme Dental · revenue")))
+    assert panel.locator(".dm-drill-button").inner_text().strip() == "List records"
+    panel.locator(".dm-drill-button").click()
+    result = panel.locator(".dm-drill-result table.dm-records")
+    result.wait_for(timeout=30_000)
+    row = expected[expected["client_id"] == "C1"].iloc[0].to_dict()
+    with session.warehouse.reading() as conn:
+        want = drill_records(conn, session.settings, session.scope(*PERIOD), PANEL, row, "revenue")
+    assert want["amount"].sum() == 3600
+    shown = result.locator("tr td:first-child").all_inner_texts()
+    assert shown == list(want["line"]) == ["L1", "L2"]
+    assert "2 records" in panel.locator(".dm-drill-result").inner_text()
+    with page.expect_download() as info:
+        panel.locator(".dm-drill-result a.dm-download").click()
+    assert Path(info.value.path()).read_text(encoding="utf-8") == csv_text(want)
 
     page.locator(".dm-filter-client select").select_option(label="Acme Dental")
     page.wait_for_function(

@@ -60,7 +60,9 @@ def test_tab_registers_every_panel_in_order_with_words_and_a_chart():
     assert [p.id for p in panels_for("business")] == PANEL_IDS
     for panel in panels_for("business"):
         assert len(panel.definition) > 150 and panel.attribution, panel.id
-        assert panel.drill is None and not panel.drill_fields
+        # their rows are not tickets: drill fields come only with a record drill
+        assert panel.drill is None
+        assert bool(panel.drill_fields) == (panel.drill_records is not None), panel.id
         assert panel.chart.kind and panel.chart.x
     assert "hours_without_cost_rate" in get_panel("profitability_by_client").definition
 

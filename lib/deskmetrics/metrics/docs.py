@@ -49,17 +49,21 @@ def _panels_section() -> str:
         if not panels:
             continue
         drills = any(p.drill is not None for p in panels)
+        records = any(p.drill_records is not None for p in panels)
         parts.append(
             f"\n## {tab.title} tab\n\nFilters: date range, "
             f"{', '.join(tab.filters)}. Each panel has a chart, a table and a CSV download"
             + (", and, for counts, a drill-down to the tickets behind them" if drills else "")
+            + (", and, for some rows, a drill-down to the records behind them" if records else "")
             + ".\n"
         )
         for p in panels:
             parts.append(
                 f"\n### {p.title} (`{p.id}`)\n\n{p.definition}\n\n"
                 f"- Period attribution: {p.attribution}\n"
-                f"- Drill-down: {', '.join(p.drill_fields) or 'none'}\n"
+                f"- Drill-down: {', '.join(p.drill_fields) or 'none'}"
+                + (f" ({p.drill_noun})" if p.drill_records is not None else "")
+                + "\n"
             )
     return "".join(parts)
 

@@ -117,6 +117,46 @@ def missing(value) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA
 
 
+# -- record drills: the records behind a panel row -------------------------------------------
+def key_is(column, value) -> ColumnElement:
+    """A row's key on a column: equal to it, or empty when the row is the (none) row."""
+    return column.is_(None) if missing(value) or value == NONE else column == value
+
+
+def day_texts(values) -> list[str]:
+    """Local days (dates) as YYYY-MM-DD, empty when missing."""
+    return list(as_dates(values).dt.strftime("%Y-%m-%d").fillna(""))
+
+
+def opportunity_records(ctx: PanelContext, frame: pd.DataFrame) -> pd.DataFrame:
+    """Opportunities (opportunity_id, name, client_id, stage, outcome, reason, amount,
+    probability, expected_close, created_at, closed_at) as readable records."""
+    amount, probability = numbers(frame["amount"]), numbers(frame["probability"])
+    return pd.DataFrame(
+        {
+            "opportunity": frame["name"].fillna(frame["opportunity_id"]),
+            "opportunity_id": frame["opportunity_id"],
+            "client": named(frame["client_id"], client_names(ctx), "(prospect)"),
+            "stage": frame["stage"].fillna(NONE),
+            "outcome": frame["outcome"].fillna(""),
+            "reason": frame["reason"].fillna(""),
+            "amount": amount,
+            "probability": probability,
+            "weighted_amount": amount * probability / 100.0,
+            "expected_close": day_texts(frame["expected_close"]),
+            "created": local_day_texts(ctx, frame["created_at"]),
+            "closed": local_day_texts(ctx, frame["closed_at"]),
+        }
+    )
+
+
+def local_day_texts(ctx: PanelContext, instants) -> list[str]:
+    """Naive UTC instants as their local day, YYYY-MM-DD, empty when missing."""
+    utc = pd.to_datetime(pd.Series(list(instants), dtype=object), errors="coerce")
+    local = utc.dt.tz_localize("UTC").dt.tz_convert(str(ctx.settings.zone))
+    return list(local.dt.strftime("%Y-%m-%d").fillna(""))
+
+
 # -- numbers --------------------------------------------------------------------------------
 def numbers(values) -> pd.Series:
     """Floats from SQL results (Decimal from PostgreSQL, None for NULL)."""
@@ -182,16 +222,23 @@ def _in_range(rates, subject: str, subject_id, instant) -> ColumnElement:
     )
 
 
-def labour_entries(ctx: PanelContext, start: datetime | None = None, end: datetime | None = None):
+def labour_entries(
+    ctx: PanelContext,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    *,
+    detail: bool = False,
+):
     """Time entries started in [start, end) (default: the period), with their client, hours
-    (0 when missing) and hourly cost (NULL when no rate is in force), Client filter applied.
+    (0 when missing) and hourly cost (NULL when no rate is in force), Client filter applied;
+    ``detail`` adds each entry's entry_id and started_at (for drill-downs).
 
     Entries that name their client are read without the tickets join, which at a million
     tickets cost most of the Business tab's time; only the others look their ticket up."""
     lo, hi, _ = ctx.bounds
     lo, hi = start or lo, end or hi
     own, role = _rate_ranges(ctx, "own_rate"), _rate_ranges(ctx, "role_rate")
-    with_client = _labour_select(ctx, own, role, TE.client_id, time_entries).where(
+    with_client = _labour_select(ctx, own, role, TE.client_id, time_entries, detail).where(
         TE.client_id.is_not(None)
     )
     via_ticket = _labour_select(
@@ -200,12 +247,13 @@ def labour_entries(ctx: PanelContext, start: datetime | None = None, end: dateti
         role,
         tickets.c.client_id,
         time_entries.outerjoin(tickets, tickets.c.ticket_id == TE.ticket_id),
+        detail,
     ).where(TE.client_id.is_(None))
     period = (TE.started_at >= lo, TE.started_at < hi)
     return union_all(with_client.where(*period), via_ticket.where(*period)).subquery("labour")
 
 
-def _labour_select(ctx: PanelContext, own, role, client, source) -> Select:
+def _labour_select(ctx: PanelContext, own, role, client, source, detail: bool) -> Select:
     joined = source.outerjoin(technicians, technicians.c.tech_id == TE.tech_id)
     if own is not None and role is not None:
         joined = joined.outerjoin(own, _in_range(own, "technician", TE.tech_id, TE.started_at))
@@ -222,6 +270,7 @@ def _labour_select(ctx: PanelContext, own, role, client, source) -> Select:
             case((TE.billable.is_(True), 1), else_=0).label("billable"),
             func.coalesce(TE.hours, 0.0).label("hours"),
             rate.label("hourly_cost"),
+            *((TE.entry_id, TE.started_at) if detail else ()),
         )
         .select_from(joined)
         .where(client_is(ctx, client))

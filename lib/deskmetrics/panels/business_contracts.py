@@ -3,6 +3,7 @@ contract lengths in force at its end."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 
 import pandas as pd
@@ -12,7 +13,11 @@ from deskmetrics.panels.business_base import (
     NONE,
     TAB,
     client_is,
+    client_names,
+    day_texts,
     empty,
+    key_is,
+    named,
     ratio,
     whole,
 )
@@ -28,6 +33,38 @@ UNKNOWN_TERM = "unknown (no start date)"
 
 def _not_cancelled() -> ColumnElement:
     return or_(A.cancelled.is_(None), A.cancelled.is_(False))
+
+
+def _expiring_agreements(ctx: PanelContext, row: Mapping, field: str) -> pd.DataFrame:
+    """The agreements behind a count: that type, ending within the field's horizon."""
+    last = ctx.scope.date_to
+    horizon = int(field.split("_")[1])
+    frame = ctx.frame(
+        select(A.agreement_id, A.name, A.client_id, A.type, A.start_date, A.end_date)
+        .where(
+            _not_cancelled(),
+            A.end_date > last,
+            A.end_date <= last + timedelta(days=horizon),
+            client_is(ctx, A.client_id),
+            key_is(A.type, row.get("agreement_type")),
+        )
+        .order_by(A.end_date, A.agreement_id)
+    )
+    columns = ["agreement", "agreement_id", "client", "type", "start_date", "end_date"]
+    if frame.empty:
+        return empty([*columns, "days_left"])
+    ends = pd.to_datetime(frame["end_date"])
+    return pd.DataFrame(
+        {
+            "agreement": frame["name"].fillna(frame["agreement_id"]),
+            "agreement_id": frame["agreement_id"],
+            "client": named(frame["client_id"], client_names(ctx)),
+            "type": frame["type"].fillna(NONE),
+            "start_date": day_texts(frame["start_date"]),
+            "end_date": day_texts(frame["end_date"]),
+            "days_left": (ends - pd.Timestamp(last)).dt.days.astype(int),
+        }
+    )
 
 
 def _expiring(ctx: PanelContext) -> pd.DataFrame:
@@ -75,6 +112,9 @@ register(
             tuple(f"Within {h} days" for h in HORIZONS),
             "agreements",
         ),
+        drill_records=_expiring_agreements,
+        drill_fields=tuple(f"within_{h}_days" for h in HORIZONS),
+        drill_label="List agreements",
     )
 )
 

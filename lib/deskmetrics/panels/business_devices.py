@@ -3,6 +3,8 @@ and missing patches, by client."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
@@ -12,6 +14,8 @@ from deskmetrics.panels.business_base import (
     client_is,
     client_names,
     empty,
+    key_is,
+    local_day_texts,
     missing,
     named,
     whole,
@@ -57,6 +61,52 @@ def _by_client(ctx: PanelContext, measures: dict, keep: str, order: list[str]) -
     return frame[columns].reset_index(drop=True)
 
 
+# which devices each count field counts
+DEVICE_FIELDS = {
+    "devices": None,
+    "awaiting_review": D.contract_status == "awaiting_review",
+    "devices_missing_patches": D.missing_patches > 0,
+    "missing_patches": D.missing_patches > 0,
+    "devices_patches_unknown": D.missing_patches.is_(None),
+}
+
+
+def _devices(ctx: PanelContext, row: Mapping, field: str) -> pd.DataFrame:
+    """The known devices behind a client's count (missing_patches: those missing any)."""
+    condition = DEVICE_FIELDS[field]
+    frame = ctx.frame(
+        select(
+            D.device_id,
+            D.name,
+            D.client_id,
+            D.device_type,
+            D.contract_status,
+            D.missing_patches,
+            D.discovered_at,
+        )
+        .where(
+            _known(ctx),
+            key_is(D.client_id, row.get("client_id")),
+            *([] if condition is None else [condition]),
+        )
+        .order_by(D.device_id)
+    )
+    columns = ["device", "device_id", "client", "type", "contract_status", "missing_patches"]
+    if frame.empty:
+        return empty([*columns, "discovered"])
+    return pd.DataFrame(
+        {
+            "device": frame["name"].fillna(frame["device_id"]),
+            "device_id": frame["device_id"],
+            "client": named(frame["client_id"], client_names(ctx)),
+            "type": frame["device_type"].fillna(""),
+            "contract_status": frame["contract_status"].fillna(""),
+            "missing_patches": frame["missing_patches"].astype("Int64"),
+            "discovered": local_day_texts(ctx, frame["discovered_at"]),
+        }
+    )
+
+
 def _awaiting(ctx: PanelContext) -> pd.DataFrame:
     measures = {
         "awaiting_review": count_if(D.contract_status == "awaiting_review"),
@@ -76,6 +126,9 @@ register(
         attribution="the current status of devices discovered before the period end",
         query=_awaiting,
         chart=Chart("hbar", "client", ("awaiting_review",), ("Awaiting review",), "devices"),
+        drill_records=_devices,
+        drill_fields=("awaiting_review", "devices"),
+        drill_label="List devices",
     )
 )
 
@@ -132,5 +185,13 @@ register(
         attribution="the current patch counts of devices discovered before the period end",
         query=_patches,
         chart=Chart("hbar", "client", ("missing_patches",), ("Missing patches",), "patches"),
+        drill_records=_devices,
+        drill_fields=(
+            "missing_patches",
+            "devices_missing_patches",
+            "devices",
+            "devices_patches_unknown",
+        ),
+        drill_label="List devices",
     )
 )

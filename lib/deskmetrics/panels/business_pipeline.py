@@ -3,6 +3,7 @@ stage, and pipeline coverage against a monthly sales target."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 import pandas as pd
@@ -16,8 +17,10 @@ from deskmetrics.panels.business_base import (
     empty,
     epoch,
     epoch_of,
+    key_is,
     midnight,
     numbers,
+    opportunity_records,
     whole,
 )
 from deskmetrics.panels.context import PanelContext
@@ -117,6 +120,40 @@ def _funnel(ctx: PanelContext) -> pd.DataFrame:
     return out
 
 
+def _funnel_opportunities(ctx: PanelContext, row: Mapping, field: str) -> pd.DataFrame:
+    """The open opportunities behind a funnel stage, with their stage at the period end."""
+    live = open_opportunities(ctx)
+    first, last = _month(ctx.scope.date_to)
+    query = (
+        select(
+            OPP.opportunity_id,
+            OPP.name,
+            OPP.client_id,
+            live.c.stage,
+            OPP.outcome,
+            OPP.reason,
+            OPP.amount,
+            OPP.probability,
+            OPP.expected_close,
+            OPP.created_at,
+            OPP.closed_at,
+        )
+        .select_from(live.join(opportunities, OPP.opportunity_id == live.c.opportunity_id))
+        .where(
+            live.c.expected_close >= first,
+            live.c.expected_close <= last,
+            key_is(live.c.stage, row.get("stage")),
+        )
+        .order_by(OPP.expected_close, OPP.opportunity_id)
+    )
+    frame = ctx.frame(query)
+    columns = ["opportunity", "opportunity_id", "client", "stage", "amount", "probability"]
+    columns += ["weighted_amount", "expected_close", "created"]
+    if frame.empty:
+        return empty(columns)
+    return opportunity_records(ctx, frame)[columns]
+
+
 register(
     Panel(
         id="sales_funnel",
@@ -129,6 +166,9 @@ register(
         attribution="expected_close in the month of the period's last day; open at the end",
         query=_funnel,
         chart=Chart("bar", "stage", ("amount", "weighted_amount"), ("Amount", "Weighted"), "$"),
+        drill_records=_funnel_opportunities,
+        drill_fields=("opportunities", "amount", "weighted_amount"),
+        drill_label="List opportunities",
     )
 )
 

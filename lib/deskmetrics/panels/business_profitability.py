@@ -3,6 +3,8 @@ pending revenue (metrics reference 6.4 and 6.6)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 from sqlalchemy import case, func, select, union_all
 
@@ -17,12 +19,16 @@ from deskmetrics.panels.business_base import (
     client_is,
     client_names,
     dated_in_period,
+    day_texts,
     empty,
+    key_is,
     labour_entries,
+    local_day_texts,
     missing,
     named,
     numbers,
     ratio,
+    technician_names,
     zero,
 )
 from deskmetrics.panels.context import PanelContext
@@ -170,13 +176,143 @@ def _by_service(ctx: PanelContext) -> pd.DataFrame:
     return pd.concat([out, frame[RESULT]], axis=1)
 
 
+# -- record drills: the revenue lines, hard costs and time entries behind a row ---------------
+def _money_names(ctx: PanelContext, frame: pd.DataFrame) -> tuple[list, list]:
+    known, names = agreement_rows(ctx), client_names(ctx)
+    agreement = [
+        "" if missing(a) else (known.get(a, (None, None))[0] or a) for a in frame["agreement_id"]
+    ]
+    return named(frame["client_id"], names), agreement
+
+
+def revenue_line_records(ctx: PanelContext, *where) -> pd.DataFrame:
+    """Revenue lines matching ``where``, oldest first: the line, its day, client, agreement,
+    service, status and amount."""
+    frame = ctx.frame(
+        select(
+            RL.line_id,
+            RL.line_date,
+            RL.client_id,
+            RL.agreement_id,
+            RL.service,
+            RL.status,
+            RL.amount,
+        )
+        .where(*where)
+        .order_by(RL.line_date, RL.line_id)
+    )
+    columns = ["line", "date", "client", "agreement", "service", "status", "amount"]
+    if frame.empty:
+        return empty(columns)
+    client, agreement = _money_names(ctx, frame)
+    return pd.DataFrame(
+        {
+            "line": frame["line_id"],
+            "date": day_texts(frame["line_date"]),
+            "client": client,
+            "agreement": agreement,
+            "service": frame["service"].fillna(""),
+            "status": frame["status"],
+            "amount": numbers(frame["amount"]),
+        }
+    )
+
+
+def _hard_cost_records(ctx: PanelContext, *where) -> pd.DataFrame:
+    frame = ctx.frame(
+        select(
+            HC.cost_id,
+            HC.cost_date,
+            HC.client_id,
+            HC.agreement_id,
+            HC.service,
+            HC.description,
+            HC.amount,
+        )
+        .where(*where)
+        .order_by(HC.cost_date, HC.cost_id)
+    )
+    columns = ["cost", "date", "client", "agreement", "service", "description", "amount"]
+    if frame.empty:
+        return empty(columns)
+    client, agreement = _money_names(ctx, frame)
+    return pd.DataFrame(
+        {
+            "cost": frame["cost_id"],
+            "date": day_texts(frame["cost_date"]),
+            "client": client,
+            "agreement": agreement,
+            "service": frame["service"].fillna(""),
+            "description": frame["description"].fillna(""),
+            "amount": numbers(frame["amount"]),
+        }
+    )
+
+
+def _time_entry_records(ctx: PanelContext, dimension: str, key) -> pd.DataFrame:
+    entries = labour_entries(ctx, detail=True)
+    e = entries.c
+    frame = ctx.frame(
+        select(e.entry_id, e.started_at, e.tech_id, e.client_id, e.agreement_id, e.billable)
+        .add_columns(e.hours, e.hourly_cost)
+        .where(e.client_id.is_not(None), key_is(e[dimension], key))
+        .order_by(e.started_at, e.entry_id)
+    )
+    columns = ["entry", "date", "technician", "client", "agreement", "billable", "hours"]
+    columns += ["hourly_cost", "labour_cost"]
+    if frame.empty:
+        return empty(columns)
+    client, agreement = _money_names(ctx, frame)
+    hours, rate = numbers(frame["hours"]), numbers(frame["hourly_cost"])
+    return pd.DataFrame(
+        {
+            "entry": frame["entry_id"],
+            "date": local_day_texts(ctx, frame["started_at"]),
+            "technician": named(frame["tech_id"], technician_names(ctx)),
+            "client": client,
+            "agreement": agreement,
+            "billable": ["yes" if b else "no" for b in frame["billable"]],
+            "hours": hours,
+            "hourly_cost": rate,  # empty: no cost rate in force (hours_without_cost_rate)
+            "labour_cost": hours * rate,
+        }
+    )
+
+
+def _profit_drill(dimension: str):
+    """The records behind a profitability row keyed by ``dimension`` (client_id or
+    agreement_id): revenue lines, hard costs, or the time entries behind hours and labour."""
+
+    def drill(ctx: PanelContext, row: Mapping, field: str) -> pd.DataFrame:
+        key = row.get(dimension)
+        if field == "revenue":
+            return revenue_line_records(
+                ctx,
+                dated_in_period(ctx, RL.line_date),
+                client_is(ctx, RL.client_id),
+                key_is(RL[dimension], key),
+            )
+        if field == "hard_costs":
+            return _hard_cost_records(
+                ctx,
+                dated_in_period(ctx, HC.cost_date),
+                client_is(ctx, HC.client_id),
+                key_is(HC[dimension], key),
+            )
+        return _time_entry_records(ctx, dimension, key)
+
+    return drill
+
+
+PROFIT_DRILL_FIELDS = ("revenue", "hard_costs", "labour_cost", "hours")
 PROFIT_CHART = ("revenue", "margin"), ("Revenue", "Margin")
-for _id, _title, _query, _x, _words in (
+for _id, _title, _query, _x, _drill, _words in (
     (
         "profitability_by_client",
         "Profitability by client",
         _by_client,
         "client",
+        _profit_drill("client_id"),
         f"Rows: clients ({NONE} for lines and costs without a client).",
     ),
     (
@@ -184,6 +320,7 @@ for _id, _title, _query, _x, _words in (
         "Profitability by agreement",
         _by_agreement,
         "agreement",
+        _profit_drill("agreement_id"),
         "Rows: agreements, cancelled ones included (their lines and time are real); lines, "
         "costs and entries charged to no agreement share the row (no agreement). T-BUS-1: a "
         "$3,000 month, $700 of tools and 20 hours give an effective hourly rate of $115.",
@@ -193,6 +330,7 @@ for _id, _title, _query, _x, _words in (
         "Profitability by service",
         _by_service,
         "service",
+        None,
         "Rows: the service named on revenue lines and hard costs. Time follows its agreement "
         "to the service carrying most of that agreement's revenue (all dates; ties by name); "
         f"time on a project charged to no agreement is '{PROJECT_SERVICE}'; other time is "
@@ -209,5 +347,8 @@ for _id, _title, _query, _x, _words in (
             "day) for time and its cost rate",
             query=_query,
             chart=Chart("bar", _x, *PROFIT_CHART, unit="$", secondary_y=False, limit=CHART_ROWS),
+            drill_records=_drill,
+            drill_fields=PROFIT_DRILL_FIELDS if _drill else (),
+            drill_label="List records" if _drill else "",
         )
     )

@@ -3,6 +3,8 @@ still to deliver by category."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
@@ -12,6 +14,7 @@ from deskmetrics.panels.business_base import (
     as_dates,
     client_is,
     client_names,
+    day_texts,
     empty,
     named,
     numbers,
@@ -55,6 +58,16 @@ def _at_risk(ctx: PanelContext) -> pd.DataFrame:
     return pd.DataFrame({"risk": list(RISKS), "projects": whole([row[r] for r in RISKS])})
 
 
+def _risky_projects(ctx: PanelContext, row: Mapping, field: str) -> pd.DataFrame:
+    """The projects behind a risk count (both counts in both other rows)."""
+    risk = row.get("risk")
+    frame = _at_risk_list(ctx)
+    keep = {RISKS[0]: RISKS[0::2], RISKS[1]: RISKS[1:], RISKS[2]: RISKS[2:]}.get(risk, ())
+    frame = frame[frame["risk"].isin(keep)].reset_index(drop=True)
+    frame["due_date"] = day_texts(frame["due_date"])
+    return frame
+
+
 register(
     Panel(
         id="projects_at_risk",
@@ -65,6 +78,9 @@ register(
         attribution="status, due date and hours as loaded, against the period's last day",
         query=_at_risk,
         chart=Chart("bar", "risk", ("projects",), ("Projects",), "projects"),
+        drill_records=_risky_projects,
+        drill_fields=("projects",),
+        drill_label="List projects",
     )
 )
 

@@ -3,6 +3,8 @@ invoice (pending), by client."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 from sqlalchemy import func, select
 
@@ -15,6 +17,7 @@ from deskmetrics.panels.business_base import (
     client_names,
     dated_in_period,
     empty,
+    key_is,
     missing,
     named,
     numbers,
@@ -117,6 +120,19 @@ def _pending(ctx: PanelContext) -> pd.DataFrame:
     )
 
 
+def _pending_lines(ctx: PanelContext, row: Mapping, field: str) -> pd.DataFrame:
+    """The pending lines behind a client's row, oldest first."""
+    from deskmetrics.panels.business_profitability import revenue_line_records
+
+    return revenue_line_records(
+        ctx,
+        RL.status == "pending",
+        RL.line_date <= ctx.scope.date_to,
+        client_is(ctx, RL.client_id),
+        key_is(RL.client_id, row.get("client_id")),
+    )
+
+
 register(
     Panel(
         id="pending_revenue_by_client",
@@ -130,5 +146,8 @@ register(
         attribution="line_date on or before the period's last day",
         query=_pending,
         chart=Chart("hbar", "client", ("pending_amount",), ("Pending",), "$"),
+        drill_records=_pending_lines,
+        drill_fields=("pending_amount", "lines"),
+        drill_label="List pending lines",
     )
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 from sqlalchemy import ColumnElement, and_, case, func, select
 
@@ -11,7 +13,9 @@ from deskmetrics.panels.business_base import (
     client_is,
     empty,
     epoch,
+    key_is,
     numbers,
+    opportunity_records,
     whole,
 )
 from deskmetrics.panels.business_pipeline import OPEN_WORDS, open_opportunities
@@ -116,6 +120,33 @@ def _reasons(ctx: PanelContext) -> pd.DataFrame:
     return frame[columns].reset_index(drop=True)
 
 
+def _closed_opportunities(ctx: PanelContext, row: Mapping, field: str) -> pd.DataFrame:
+    """The opportunities won (won, won_amount) or lost (lost, lost_amount) for a reason."""
+    outcome = "won" if field.startswith("won") else "lost"
+    frame = ctx.frame(
+        select(
+            OPP.opportunity_id,
+            OPP.name,
+            OPP.client_id,
+            OPP.stage,
+            OPP.outcome,
+            OPP.reason,
+            OPP.amount,
+            OPP.probability,
+            OPP.expected_close,
+            OPP.created_at,
+            OPP.closed_at,
+        )
+        .where(_closed(ctx), OPP.outcome == outcome, key_is(OPP.reason, row.get("reason")))
+        .order_by(OPP.closed_at, OPP.opportunity_id)
+    )
+    columns = ["opportunity", "opportunity_id", "client", "outcome", "reason", "amount"]
+    columns += ["created", "closed"]
+    if frame.empty:
+        return empty(columns)
+    return opportunity_records(ctx, frame)[columns]
+
+
 register(
     Panel(
         id="won_lost_by_reason",
@@ -126,5 +157,8 @@ register(
         attribution="closed_at",
         query=_reasons,
         chart=Chart("stacked", "reason", ("won", "lost"), ("Won", "Lost"), "opportunities"),
+        drill_records=_closed_opportunities,
+        drill_fields=("won", "lost", "won_amount", "lost_amount"),
+        drill_label="List opportunities",
     )
 )

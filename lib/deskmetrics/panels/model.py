@@ -88,6 +88,9 @@ TABS: dict[str, Tab] = {
 }
 
 Drill = Callable[["PanelContext", Mapping, str], "ColumnElement | None"]
+# a record drill returns the records behind ``row[field]`` (revenue lines, devices, ...) as a
+# small tidy frame, for panels whose rows are not tickets (the Business tab)
+RecordDrill = Callable[["PanelContext", Mapping, str], "pd.DataFrame"]
 
 
 @dataclass(frozen=True)
@@ -103,9 +106,25 @@ class Panel:
     chart: Chart
     drill: Drill | None = None
     drill_fields: tuple[str, ...] = field(default=())  # count fields a reader can drill into
+    drill_records: RecordDrill | None = None  # instead of ``drill``: records, not tickets
+    drill_label: str = ""  # the drill button's text; "List tickets" for ticket drills
     # "surveys": the drill condition already applies the scope through the responses (whose
     # technician may differ from the ticket's owner), so only the shared exclusions are added
     population: Literal["tickets", "surveys"] = "tickets"
+
+    @property
+    def drills(self) -> bool:
+        """True when a reader can list what is behind a row (tickets or records)."""
+        return self.drill is not None or self.drill_records is not None
+
+    @property
+    def drill_button(self) -> str:
+        return self.drill_label or "List tickets"
+
+    @property
+    def drill_noun(self) -> str:
+        """What the drill lists, from its button text: "List revenue lines" -> "revenue lines"."""
+        return self.drill_button.removeprefix("List ")
 
 
 PANELS: dict[str, Panel] = {}
@@ -116,8 +135,10 @@ def register(panel: Panel) -> Panel:
         raise MetricError(f"panel {panel.id!r} is registered twice")
     if panel.tab not in TABS:
         raise MetricError(f"panel {panel.id!r} names unknown tab {panel.tab!r}")
-    if panel.drill is not None and not panel.drill_fields:
+    if panel.drills and not panel.drill_fields:
         raise MetricError(f"panel {panel.id!r} drills down but names no drill_fields")
+    if panel.drill is not None and panel.drill_records is not None:
+        raise MetricError(f"panel {panel.id!r} drills to both tickets and records")
     PANELS[panel.id] = panel
     return panel
 

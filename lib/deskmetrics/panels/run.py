@@ -1,4 +1,5 @@
-"""Run a tab's panels for a scope, and list the tickets behind any count (drill-down)."""
+"""Run a tab's panels for a scope, and list the tickets or records behind any count
+(drill-down)."""
 
 from __future__ import annotations
 
@@ -80,6 +81,36 @@ def drill_tickets(
     )
     frame = ctx.frame(query)
     return _drill_frame(frame, scope, settings)
+
+
+def drill_records(
+    conn: Connection,
+    settings: Settings,
+    scope: Scope,
+    panel_id: str,
+    row: Mapping,
+    field: str,
+    limit: int = 1000,
+) -> pd.DataFrame:
+    """The records behind ``row[field]`` of a panel whose rows are not tickets (revenue lines,
+    time entries, devices, ...), as the panel's record drill lists them, at most ``limit``."""
+    panel = get_panel(panel_id)
+    if panel.drill_records is None or field not in panel.drill_fields:
+        raise MetricError(
+            f"panel {panel_id!r} cannot list records behind {field!r}; "
+            f"fields: {', '.join(panel.drill_fields) if panel.drill_records else 'none'}"
+        )
+    frame = panel.drill_records(PanelContext(conn, scope, settings), row, field)
+    return _clean(frame.head(limit))
+
+
+def drill_panel(
+    conn: Connection, settings: Settings, scope: Scope, panel_id: str, row: Mapping, field: str
+) -> pd.DataFrame:
+    """Whatever a panel drills to: its records when it lists records, else its tickets."""
+    if get_panel(panel_id).drill_records is not None:
+        return drill_records(conn, settings, scope, panel_id, row, field)
+    return drill_tickets(conn, settings, scope, panel_id, row, field)
 
 
 def _not_cancelled():

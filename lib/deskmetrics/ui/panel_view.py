@@ -1,4 +1,5 @@
-"""One panel on screen: title, chart, table, CSV download and drill-down to tickets."""
+"""One panel on screen: title, chart, table, CSV download and drill-down to the tickets (or,
+on the Business tab, the records) behind a count."""
 
 from __future__ import annotations
 
@@ -55,13 +56,13 @@ class PanelView:
         self.download.add_class("dm-download-box")
         self.choice = w.Dropdown(options=[], layout=w.Layout(width="340px"))
         self.choice.add_class("dm-drill-choice")
-        self.button = w.Button(description="List tickets", icon="list")
+        self.button = w.Button(description=panel.drill_button, icon="list")
         self.button.add_class("dm-drill-button")
         self.button.on_click(lambda _b: self._show_choice())
         self.tickets = w.HTML("")
         self.tickets.add_class("dm-drill-result")
         controls = [self.download]
-        if panel.drill is not None:
+        if panel.drills:
             controls = [self.choice, self.button, self.download]
         parts = [w.HTML(_heading(panel))]
         if self.figure is not None:
@@ -82,11 +83,11 @@ class PanelView:
         self._set_choices()
 
     def _set_choices(self) -> None:
-        if self.panel.drill is not None:
+        if self.panel.drills:
             self.choice.options = drill_options(self.panel, self.frame)
 
     def _on_click(self, trace, points, _state) -> None:
-        if self.panel.drill is None or not points.point_inds:
+        if not self.panel.drills or not points.point_inds:
             return
         row = trace.customdata[points.point_inds[0]]
         field = next(
@@ -101,17 +102,19 @@ class PanelView:
 
     def show_tickets(self, row_number: int, field: str) -> None:
         row = self.frame.loc[row_number].to_dict()
-        tickets = self._drill(self.panel.id, row, field)
+        found = self._drill(self.panel.id, row, field)
         label = row[self.panel.chart.x]
         head = (
-            f"<b>{len(tickets):,} tickets</b> behind {escape(field)} of "
+            f"<b>{len(found):,} {escape(self.panel.drill_noun)}</b> behind {escape(field)} of "
             f"{escape(str(label)[:10] if isinstance(label, pd.Timestamp) else str(label))}"
         )
-        self.tickets.value = (
-            head
-            + frame_html(tickets, max_rows=50, links="link", css_class="dm-table dm-tickets")
-            + download_link(tickets, f"{self.panel.id}-tickets.csv")
-        )
+        if self.panel.drill_records is not None:  # records: no ticket links
+            table = frame_html(found, max_rows=50, css_class="dm-table dm-records")
+            name = f"{self.panel.id}-{field}-records.csv"
+        else:
+            table = frame_html(found, max_rows=50, links="link", css_class="dm-table dm-tickets")
+            name = f"{self.panel.id}-tickets.csv"
+        self.tickets.value = head + table + download_link(found, name)
 
 
 def static_panel(

@@ -13,7 +13,7 @@ import ipywidgets as w
 from IPython.display import HTML
 
 from deskmetrics.panels.model import TABS, get_panel
-from deskmetrics.panels.run import drill_tickets, run_tab
+from deskmetrics.panels.run import drill_panel, run_tab
 from deskmetrics.session import Session
 from deskmetrics.ui.nav import nav_html
 from deskmetrics.ui.panel_view import PanelView, static_panel
@@ -95,7 +95,7 @@ class TabPage:
 
     def drill(self, panel_id: str, row: dict, field: str):
         with self.session.warehouse.reading() as conn:
-            return drill_tickets(conn, self.session.settings, self.scope(), panel_id, row, field)
+            return drill_panel(conn, self.session.settings, self.scope(), panel_id, row, field)
 
     # -- visuals --------------------------------------------------------------------------
     def header(self):
