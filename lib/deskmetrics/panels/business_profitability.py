@@ -188,62 +188,42 @@ def _money_names(ctx: PanelContext, frame: pd.DataFrame) -> tuple[list, list]:
 def revenue_line_records(ctx: PanelContext, *where) -> pd.DataFrame:
     """Revenue lines matching ``where``, oldest first: the line, its day, client, agreement,
     service, status and amount."""
-    frame = ctx.frame(
-        select(
-            RL.line_id,
-            RL.line_date,
-            RL.client_id,
-            RL.agreement_id,
-            RL.service,
-            RL.status,
-            RL.amount,
-        )
-        .where(*where)
-        .order_by(RL.line_date, RL.line_id)
-    )
-    columns = ["line", "date", "client", "agreement", "service", "status", "amount"]
-    if frame.empty:
-        return empty(columns)
-    client, agreement = _money_names(ctx, frame)
-    return pd.DataFrame(
-        {
-            "line": frame["line_id"],
-            "date": day_texts(frame["line_date"]),
-            "client": client,
-            "agreement": agreement,
-            "service": frame["service"].fillna(""),
-            "status": frame["status"],
-            "amount": numbers(frame["amount"]),
-        }
-    )
+    return _money_records(ctx, RL.line_id, RL.line_date, RL.status, "line", where)
 
 
 def _hard_cost_records(ctx: PanelContext, *where) -> pd.DataFrame:
+    return _money_records(ctx, HC.cost_id, HC.cost_date, HC.description, "cost", where)
+
+
+def _money_records(ctx: PanelContext, key, day, detail, label: str, where) -> pd.DataFrame:
+    """Money rows (revenue lines or hard costs) as readable records: the id, its local day,
+    client and agreement names, service, one detail column (status or description), amount."""
+    table = key.table
     frame = ctx.frame(
         select(
-            HC.cost_id,
-            HC.cost_date,
-            HC.client_id,
-            HC.agreement_id,
-            HC.service,
-            HC.description,
-            HC.amount,
+            key.label("key"),
+            day.label("day"),
+            table.c.client_id,
+            table.c.agreement_id,
+            table.c.service,
+            detail.label("detail"),
+            table.c.amount,
         )
         .where(*where)
-        .order_by(HC.cost_date, HC.cost_id)
+        .order_by(day, key)
     )
-    columns = ["cost", "date", "client", "agreement", "service", "description", "amount"]
+    columns = [label, "date", "client", "agreement", "service", detail.name, "amount"]
     if frame.empty:
         return empty(columns)
     client, agreement = _money_names(ctx, frame)
     return pd.DataFrame(
         {
-            "cost": frame["cost_id"],
-            "date": day_texts(frame["cost_date"]),
+            label: frame["key"],
+            "date": day_texts(frame["day"]),
             "client": client,
             "agreement": agreement,
             "service": frame["service"].fillna(""),
-            "description": frame["description"].fillna(""),
+            detail.name: frame["detail"].fillna(""),  # status is never empty
             "amount": numbers(frame["amount"]),
         }
     )
