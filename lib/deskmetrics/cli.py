@@ -114,10 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_health_parser(sub, _common)
 
-    serve = sub.add_parser("serve", help="serve the dashboards with Voilà")
-    _common(serve)
-    serve.add_argument("--port", type=int, default=8866)
-    serve.add_argument("--host", default="127.0.0.1")
+    from deskmetrics.cli_serve import add_serving_parsers
+
+    add_serving_parsers(sub, _common)
     return parser
 
 
@@ -377,10 +376,10 @@ def _health(args) -> int:
     return run_health(args)
 
 
-def _serve(args) -> int:
-    from deskmetrics.reports.serve import serve
+def _serving(args) -> int:
+    from deskmetrics.cli_serve import run_links, run_serve, run_staff
 
-    return serve(port=args.port, host=args.host, warehouse=args.warehouse, config=args.config)
+    return {"serve": run_serve, "links": run_links, "staff": run_staff}[args.command](args)
 
 
 _COMMANDS = {
@@ -392,7 +391,9 @@ _COMMANDS = {
     "report": _report,
     "schedule": _schedule,
     "sync": _sync,
-    "serve": _serve,
+    "serve": _serving,
+    "links": _serving,
+    "staff": _serving,
 }
 
 if __name__ == "__main__":

@@ -41,3 +41,7 @@ class WarehouseError(DeskmetricsError):
 
 class MetricError(DeskmetricsError):
     """A metric is unknown or was asked for with filters it does not allow."""
+
+
+class AccessError(DeskmetricsError):
+    """A credential or signed link is refused, or access is not configured; says which."""

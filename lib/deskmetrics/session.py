@@ -131,24 +131,37 @@ class Session:
         with self.warehouse.reading() as conn:
             return created_resolved_by_day(conn, scope)
 
-    def filter_options(self) -> FilterOptions:
+    def filter_options(self, client_id: str | None = None) -> FilterOptions:
+        """Every value a filter can take; for one client (a client link), only that client's."""
+
+        def only_client(query):
+            return query if client_id is None else query.where(tickets.c.client_id == client_id)
+
         def distinct(conn, column):
             query = select(column).distinct().where(column.is_not(None)).order_by(column)
+            if column.table is tickets:
+                query = only_client(query)
             return [r[0] for r in conn.execute(query)]
 
         with self.warehouse.reading() as conn:
             boards = distinct(conn, tickets.c.board)
             categories = distinct(conn, tickets.c.category)
             channels = distinct(conn, tickets.c.channel)
-            teams = distinct(conn, technicians.c.team)
             named = dict(conn.execute(select(clients.c.client_id, clients.c.name)).all())
             ids = distinct(conn, tickets.c.client_id)
-            techs = conn.execute(select(technicians.c.tech_id, technicians.c.name)).all()
+            techs = select(technicians.c.tech_id, technicians.c.name, technicians.c.team)
+            if client_id is not None:
+                named = {k: v for k, v in named.items() if k == client_id}
+                ids = [client_id]
+                owners = only_client(select(tickets.c.owner_tech_id).distinct())
+                techs = techs.where(technicians.c.tech_id.in_(owners))
+            staff = conn.execute(techs).all()
+        teams = sorted({team for _, _, team in staff if team})
         labelled = sorted(
             ((named.get(i) or i, i) for i in set(ids) | set(named)), key=lambda p: p[0].casefold()
         )
         people = sorted(
-            ((name or tech, tech) for tech, name in techs), key=lambda p: p[0].casefold()
+            ((name or tech, tech) for tech, name, _ in staff), key=lambda p: p[0].casefold()
         )
         return FilterOptions(labelled, boards, categories, people, teams, channels)
 

@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import time
 from pathlib import Path
 
-import httpx
 import pytest
+from serving_app import app_environment, start_app, stop_app
 
 from deskmetrics.reports.printer import CHROMIUM_ARGS  # one set of flags for every Chromium
-from deskmetrics.reports.serve import voila_command
 
 CHROMIUM = os.environ.get("DESKMETRICS_CHROMIUM", "/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -41,30 +31,16 @@ def browser():
 
 @pytest.fixture
 def voila_server(tmp_path):
-    """Start Voilà on a free port for a given warehouse URL and config; yields a starter."""
-    processes = []
+    """Start the guarded app (`deskmetrics serve`) for a warehouse URL and config; yields a
+    starter returning the base URL. Pages authenticate with ``STAFF_HEADERS``."""
+    running = []
 
-    def start(warehouse_url: str, config: Path) -> str:
-        port = _free_port()
-        env = dict(os.environ, DESKMETRICS_WAREHOUSE=warehouse_url, DESKMETRICS_CONFIG=str(config))
-        log = open(tmp_path / f"voila-{port}.log", "w")  # noqa: SIM115
-        proc = subprocess.Popen(voila_command(port), env=env, stdout=log, stderr=subprocess.STDOUT)
-        processes.append((proc, log))
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/voila/api/shutdown", timeout=1).status_code < 600:
-                    return base
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        raise RuntimeError(f"Voilà did not start; see {log.name}")
+    def start(warehouse_url: str, config: Path, pool_size: int = 0) -> str:
+        env = app_environment(warehouse_url, config, tmp_path / "access.sqlite")
+        proc, log, base = start_app(env, tmp_path / f"app-{len(running)}.log", pool_size)
+        running.append((proc, log))
+        return base
 
     yield start
-    for proc, log in processes:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    for proc, log in running:
+        stop_app(proc, log)

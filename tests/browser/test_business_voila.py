@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from serving_app import STAFF_HEADERS
 
 from deskmetrics.cli import main
 from deskmetrics.panels.run import drill_records, run_panel
@@ -29,7 +30,7 @@ def test_business_tab_shows_filters_and_downloads(browser, voila_server, tmp_pat
     assert main(["import-csv", str(FIXTURE), "--warehouse", url, "--config", str(CONFIG)]) == 0
     session = Session(url, CONFIG)
     base = voila_server(url, CONFIG)
-    page = browser.new_page(accept_downloads=True)
+    page = browser.new_page(accept_downloads=True, extra_http_headers=STAFF_HEADERS)
     page.goto(
         f"{base}/voila/render/business.ipynb?date_from={PERIOD[0]}&date_to={PERIOD[1]}",
         timeout=120_000,

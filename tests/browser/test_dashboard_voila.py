@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from serving_app import STAFF_HEADERS
 
 from deskmetrics.cli import main
 
@@ -65,7 +66,7 @@ def test_board_filter_updates_kpis_like_the_cli(
     assert all_boards["open_tickets"] != tier2["open_tickets"]  # the filter must matter
 
     base = voila_server(url, small_config)
-    page = browser.new_page()
+    page = browser.new_page(extra_http_headers=STAFF_HEADERS)
     page.goto(
         f"{base}/voila/render/dashboard.ipynb?date_from={PERIOD[0]}&date_to={PERIOD[1]}",
         timeout=120_000,

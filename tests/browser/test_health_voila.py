@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from health.health_small import EARLY, load_health_small
+from serving_app import STAFF_HEADERS
 
 pytestmark = pytest.mark.browser
 LOAD_TIMEOUT = 120_000
@@ -24,7 +25,7 @@ def health_site(browser, voila_server, tmp_path, monkeypatch):
     health.snapshot(EARLY)
     monkeypatch.setenv("DESKMETRICS_USER", ACTOR)  # the kernel records edits as this person
     base = voila_server(url, CONFIG)
-    page = browser.new_page()
+    page = browser.new_page(extra_http_headers=STAFF_HEADERS)
     yield health, base, page
     page.close()
 

@@ -4,6 +4,7 @@ panel, a drill-down lists the right tickets, and a download yields the panel's C
 from __future__ import annotations
 
 import pytest
+from serving_app import STAFF_HEADERS
 
 from deskmetrics.cli import main
 from deskmetrics.panels.run import drill_tickets, run_panel
@@ -36,7 +37,7 @@ def test_tab_filters_drills_and_downloads(
     )
     session = Session(url, small_config)
     base = voila_server(url, small_config)
-    page = browser.new_page(accept_downloads=True)
+    page = browser.new_page(accept_downloads=True, extra_http_headers=STAFF_HEADERS)
     page.goto(
         f"{base}/voila/render/{tab}.ipynb?date_from={PERIOD[0]}&date_to={PERIOD[1]}",
         timeout=120_000,

@@ -18,7 +18,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from IPython.display import HTML
 
+from deskmetrics.access.viewer import STAFF, Viewer
 from deskmetrics.charts.health import segments_figure
+from deskmetrics.health.board import HealthBoard
 from deskmetrics.health.service import Health
 from deskmetrics.health.settings import load_health_settings
 from deskmetrics.session import Session
@@ -40,7 +42,7 @@ from deskmetrics.ui.health_html import (
 )
 from deskmetrics.ui.health_scores import ScoreEditor, client_options
 from deskmetrics.ui.nav import nav_html
-from deskmetrics.ui.query import query_overrides
+from deskmetrics.ui.page_request import page_request, preheating
 from deskmetrics.ui.tables import csv_text, download_link
 
 log = logging.getLogger(__name__)
@@ -72,14 +74,19 @@ class HealthPage:
         export_dir: str = "",
         date_from: str = "",
         date_to: str = "",
+        viewer: Viewer = STAFF,
+        ready: tuple[date, HealthBoard] | None = None,
     ) -> None:
-        self.health, self.static = health, static
+        self.health, self.static, self.viewer = health, static, viewer
         self.export_dir = Path(export_dir) if export_dir else None
         self.day = scoring_day(day, date_to, health.today())
         self.order = DEFAULT_SORT
         self._carry = {"date_from": date_from, "date_to": date_to}  # for the other tabs' links
         self._plotly_included = False
-        self.board = health.board(self.day)
+        if not viewer.is_staff:
+            client = viewer.client_id  # a client link: its own client, scored alone
+        same = ready is not None and ready[0] == self.day and viewer.is_staff
+        self.board = ready[1] if same else self._score()
         known = set(self.board.clients["client_id"])
         self.client = client if client in known else ALL
         self._unknown = "" if not client or client in known else client
@@ -103,13 +110,19 @@ class HealthPage:
     ) -> HealthPage:
         """Build from notebook parameters; under Voilà the page address may override them."""
         params = {"day": day, "client": client, "date_from": date_from, "date_to": date_to}
-        if not static:
-            params.update(query_overrides(QUERY))
         session = Session(warehouse or None, config or None)
         health = Health(
             session.warehouse, session.settings, load_health_settings(health_config or None)
         )
-        return cls(health, static=static, export_dir=export_dir, **params)
+        if static:
+            return cls(health, static=True, export_dir=export_dir, **params)
+        ready = None
+        if preheating():  # data only: no widget exists until the viewer is known
+            first_day = scoring_day(day, date_to, health.today())
+            ready = (first_day, health.board(first_day))
+        request = page_request(QUERY)
+        params.update(request.params)
+        return cls(health, viewer=request.viewer, ready=ready, **params)
 
     # -- data ---------------------------------------------------------------------------------
     def listed(self) -> pd.DataFrame:
@@ -129,9 +142,14 @@ class HealthPage:
     def _names(self) -> dict[str, str]:
         return {m.metric_id: m.name for m in self.health.store.metrics(include_deleted=True)}
 
+    def _score(self) -> HealthBoard:
+        """Every client's board for staff; a client link's own client only."""
+        return self.health.board(self.day, client=self.viewer.client_id)
+
     def refresh(self) -> None:
         """Score again from the warehouse and redraw everything in place."""
-        self.board = self.health.board(self.day)
+        self.viewer.check_still_valid()
+        self.board = self._score()
         self._history = self._read_history()
         if self.static:
             return
@@ -140,8 +158,9 @@ class HealthPage:
         )
         self._draw_list()
         self._draw_detail()
-        self.audit_table.value = audit_html(self.health.audit(AUDIT_ROWS))
-        self.scores_editor.set_metrics(self.health.store.metrics())
+        if self.viewer.is_staff:
+            self.audit_table.value = audit_html(self.health.audit(AUDIT_ROWS))
+            self.scores_editor.set_metrics(self.health.store.metrics())
 
     def select(self, client: str) -> None:
         """Show one client (or all, with ``""``) in the list and its breakdown in the detail."""
@@ -158,7 +177,7 @@ class HealthPage:
         self._nav.value = self._nav_html()
         self._draw_list()
         self._draw_detail()
-        if self.client:
+        if self.client and self.viewer.is_staff:
             self.scores_editor.choose(self.client)
 
     def sort(self, order: str) -> None:
@@ -202,18 +221,20 @@ class HealthPage:
         return HTML(f'<div class="dm-health-detail">{html}</div>')
 
     def editors(self):
-        if self.static:
+        if self.static or not self.viewer.is_staff:
             return HTML(settings_html(self.board.metrics, self.board.cut_scores))
         return self._editors
 
     def audit(self):
+        if not self.viewer.is_staff:  # the log names every client's changes
+            return HTML(message_html("Recent changes are shown to MSP staff only."))
         html = audit_html(self.health.audit(AUDIT_ROWS))
         return HTML(html) if self.static else self.audit_table
 
     # -- pieces -------------------------------------------------------------------------------
     def _nav_html(self) -> str:
         query = {**self._carry, "client": self.client}
-        return nav_html("health", query, static=self.static)
+        return nav_html("health", query, static=self.static, viewer=self.viewer)
 
     def _intro_html(self) -> str:
         counted = len(self.board.clients)
@@ -224,7 +245,7 @@ class HealthPage:
         ]
         if self._unknown:
             notes.append(f"No client {escape(self._unknown)} here: showing all clients.")
-        if not self.static:
+        if not self.static and self.viewer.is_staff:
             notes.append(f"Changes made here are recorded as {escape(self.health.actor)}.")
         return f'{STYLE}<div class="dm-health-note dm-health-intro">{" ".join(notes)}</div>'
 
@@ -260,10 +281,12 @@ class HealthPage:
 
         names = client_options(self.board.clients)
         known = {v for _, v in names}
+        fixed = not self.viewer.is_staff  # a client link shows its one client
         self.client_filter = w.Dropdown(
-            options=[("All clients", ALL), *names],
+            options=[*([] if fixed else [("All clients", ALL)]), *names],
             value=self.client if self.client in known else ALL,
             description="Client",
+            disabled=fixed,
         )
         self.client_filter.add_class("dm-health-client")
         self.client_filter.observe(lambda c: self.select(c["new"]), names="value")
@@ -280,7 +303,13 @@ class HealthPage:
         self._clients_box.add_class("dm-health-clients-box")
 
         self.client_detail = ClientDetail()
+        if self.viewer.is_staff:
+            self._build_editors(names, known)
+        self._draw_list()
+        self._draw_detail()
 
+    def _build_editors(self, names, known) -> None:
+        """Staff only: the editors and the audit log."""
         self.audit_table = w.HTML(audit_html(self.health.audit(AUDIT_ROWS)))
         self.audit_table.add_class("dm-health-audit-box")
         store = self.health.store
@@ -295,8 +324,6 @@ class HealthPage:
             [self.metrics_editor.widget, self.cuts_editor.widget, self.scores_editor.widget]
         )
         self._editors.add_class("dm-health-editors")
-        self._draw_list()
-        self._draw_detail()
 
     def _after_edit(self) -> None:
         """Redraw after a saved change; if that fails, say so rather than break the page."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 from urllib.parse import urlencode
 
+from deskmetrics.access.viewer import STAFF, Viewer
 from deskmetrics.panels.model import TABS
 
 STYLE = """<style>
@@ -16,11 +17,15 @@ STYLE = """<style>
 </style>"""
 
 
-def nav_html(current: str, filters: dict, *, static: bool = False) -> str:
-    """Links to every tab; under Voilà they keep the filters in the query string."""
-    query = urlencode({k: str(v) for k, v in filters.items() if v not in (None, "")})
+def nav_html(current: str, filters: dict, *, static: bool = False, viewer: Viewer = STAFF) -> str:
+    """Links to every tab the viewer may open; under Voilà they keep the filters (and a client
+    link) in the query string."""
+    chosen = {k: str(v) for k, v in filters.items() if v not in (None, "")}
+    query = urlencode({**chosen, **viewer.address_params()})
     links = []
     for tab in TABS.values():
+        if not viewer.may_open(tab.id):
+            continue
         target = f"{tab.id}.html" if static else f"{tab.id}.ipynb"
         href = target + (f"?{query}" if query and not static else "")
         css = ' class="dm-current"' if tab.id == current else ""

@@ -7,17 +7,20 @@ updates each in place. Static (papermill): each panel renders as HTML with its C
 from __future__ import annotations
 
 from datetime import date, timedelta
+from html import escape
 from pathlib import Path
 
 import ipywidgets as w
 from IPython.display import HTML
 
+from deskmetrics.access.viewer import STAFF, Viewer
+from deskmetrics.errors import AccessError
 from deskmetrics.panels.model import TABS, get_panel
 from deskmetrics.panels.run import drill_panel, run_tab
 from deskmetrics.session import Session
 from deskmetrics.ui.nav import nav_html
+from deskmetrics.ui.page_request import page_request, preheating
 from deskmetrics.ui.panel_view import PanelView, static_panel
-from deskmetrics.ui.query import query_overrides
 
 ALL = ""
 FILTER_LABELS = {
@@ -42,18 +45,21 @@ class TabPage:
         date_to: str = "",
         static: bool = False,
         export_dir: str = "",
+        viewer: Viewer = STAFF,
+        ready: tuple[dict, dict] | None = None,
         **filters: str,
     ) -> None:
-        self.session, self.tab, self.static = session, tab, static
+        if not viewer.may_open(tab):
+            raise AccessError("a client link opens the client tabs only")
+        self.session, self.tab, self.static, self.viewer = session, tab, static, viewer
         self.spec = TABS[tab]
         self.export_dir = Path(export_dir) if export_dir else None
-        _, last = session.data_range()
-        to = date.fromisoformat(date_to) if date_to else (last or date.today())
-        start = date.fromisoformat(date_from) if date_from else to - timedelta(days=29)
-        self.state: dict = {"date_from": start, "date_to": to}
-        self.state.update({k: filters.get(k) or ALL for k in self.spec.filters})
+        if not viewer.is_staff:
+            filters["client"] = viewer.client_id
+        self.state = initial_state(session, self.spec.filters, date_from, date_to, filters)
         self._plotly_included = False
-        self.results = self._run()
+        # numbers worked out while a pooled kernel waited serve the page if it asks for them
+        self.results = ready[1] if ready is not None and ready[0] == self.state else self._run()
         self.views: dict[str, PanelView] = {}
         if not static:
             self._build_filters()
@@ -70,17 +76,19 @@ class TabPage:
         export_dir: str = "",
         **filters: str,
     ) -> TabPage:
-        """Build from notebook parameters; under Voilà the page address may override them."""
+        """Build from notebook parameters; under Voilà the page address may override them
+        and a client link fixes the client."""
         params = {"date_from": date_from, "date_to": date_to, **filters}
-        if not static:
-            params.update(query_overrides(("date_from", "date_to", *TABS[tab].filters)))
-        return cls(
-            Session(warehouse or None, config or None),
-            tab,
-            static=static,
-            export_dir=export_dir,
-            **params,
-        )
+        session = Session(warehouse or None, config or None)
+        if static:
+            return cls(session, tab, static=True, export_dir=export_dir, **params)
+        ready = None
+        if preheating():  # data only: no widget exists until the viewer is known
+            state = initial_state(session, TABS[tab].filters, date_from, date_to, filters)
+            ready = (state, run_state(session, tab, state))
+        request = page_request(("date_from", "date_to", *TABS[tab].filters))
+        params.update(request.params)
+        return cls(session, tab, export_dir=export_dir, viewer=request.viewer, ready=ready, **params)
 
     # -- data ---------------------------------------------------------------------------
     def scope(self):
@@ -90,8 +98,7 @@ class TabPage:
         )
 
     def _run(self):
-        with self.session.warehouse.reading() as conn:
-            return run_tab(conn, self.session.settings, self.scope(), self.tab)
+        return run_state(self.session, self.tab, self.state)
 
     def drill(self, panel_id: str, row: dict, field: str):
         with self.session.warehouse.reading() as conn:
@@ -99,7 +106,7 @@ class TabPage:
 
     # -- visuals --------------------------------------------------------------------------
     def header(self):
-        html = nav_html(self.tab, self._filter_query(), static=self.static)
+        html = nav_html(self.tab, self._filter_query(), static=self.static, viewer=self.viewer)
         if self.static:
             return HTML(html)
         self._nav = getattr(self, "_nav", None) or w.HTML(html)
@@ -129,19 +136,22 @@ class TabPage:
         unknown = set(filters) - {"date_from", "date_to", *self.spec.filters}
         if unknown:
             raise ValueError(f"unknown filter {sorted(unknown)} for the {self.spec.title} tab")
+        self.viewer.check_still_valid()
+        if not self.viewer.is_staff:
+            filters["client"] = self.viewer.client_id
         self.state.update(filters)
         self.results = self._run()
         for panel_id, view in self.views.items():
             view.update(self.results[panel_id].frame)
         if getattr(self, "_nav", None) is not None:
-            self._nav.value = nav_html(self.tab, self._filter_query())
+            self._nav.value = nav_html(self.tab, self._filter_query(), viewer=self.viewer)
 
     # -- internals ------------------------------------------------------------------------
     def _filter_query(self) -> dict:
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.state.items()}
 
     def _build_filters(self) -> None:
-        options = self.session.filter_options()
+        options = self.session.filter_options(self.viewer.client_id)
         choices = {
             "client": options.clients,
             "board": [(b, b) for b in options.boards],
@@ -155,10 +165,13 @@ class TabPage:
         self._dropdowns = {}
         for name in self.spec.filters:
             values = {v for _, v in choices[name]}
+            fixed = name == "client" and not self.viewer.is_staff  # a client link: one client
+            everyone = [] if fixed else [(f"All ({FILTER_LABELS[name].lower()})", ALL)]
             dropdown = w.Dropdown(
-                options=[(f"All ({FILTER_LABELS[name].lower()})", ALL), *choices[name]],
+                options=[*everyone, *choices[name]],
                 value=self.state[name] if self.state[name] in values else ALL,
                 description=FILTER_LABELS[name],
+                disabled=fixed,
             )
             dropdown.add_class(f"dm-filter-{name}")
             self._dropdowns[name] = dropdown
@@ -177,9 +190,30 @@ class TabPage:
             self._status.value = "<i>Choose a start date on or before the end date.</i>"
             return
         self._status.value = "<i>Updating…</i>"
-        self.refresh(
-            date_from=self._from.value,
-            date_to=self._to.value,
-            **{k: d.value for k, d in self._dropdowns.items()},
-        )
+        try:
+            self.refresh(
+                date_from=self._from.value,
+                date_to=self._to.value,
+                **{k: d.value for k, d in self._dropdowns.items()},
+            )
+        except AccessError as exc:
+            self._status.value = f"<b>{escape(str(exc))}</b>"
+            return
         self._status.value = ""
+
+
+def initial_state(session: Session, names, date_from: str, date_to: str, filters: dict) -> dict:
+    """The period (default: the 30 days up to the last day with tickets) and the filters."""
+    _, last = session.data_range()
+    to = date.fromisoformat(date_to) if date_to else (last or date.today())
+    start = date.fromisoformat(date_from) if date_from else to - timedelta(days=29)
+    return {"date_from": start, "date_to": to, **{k: filters.get(k) or ALL for k in names}}
+
+
+def run_state(session: Session, tab: str, state: dict) -> dict:
+    """Every panel of a tab for one state, through one read connection."""
+    scope = session.scope(
+        state["date_from"], state["date_to"], **{k: state[k] for k in TABS[tab].filters}
+    )
+    with session.warehouse.reading() as conn:
+        return run_tab(conn, session.settings, scope, tab)

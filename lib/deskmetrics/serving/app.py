@@ -1,0 +1,130 @@
+"""Voilà with a guard in front of every route and kernels tagged with who they serve.
+
+The guard runs in the Tornado application's router, before any Voilà handler: a refused
+request never reaches a page, a kernel, a websocket or a static file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import tornado.web
+from jupyter_core.utils import ensure_async
+from tornado.httputil import HTTPServerRequest
+from voila.app import Voila
+from voila.request_info_handler import RequestInfoSocketHandler
+from voila.tornado.handler import TornadoVoilaHandler
+
+from deskmetrics.access.keys import secret_key, staff_token
+from deskmetrics.access.store import AccessStore
+from deskmetrics.serving.guard import CURRENT_OWNER, Guard, KernelOwners
+from deskmetrics.serving.handlers import LinkHandler, LoginHandler, LogoutHandler, RefusedHandler
+from deskmetrics.serving.identity import Identities
+from deskmetrics.serving.routes import KERNEL_ID
+
+KERNEL_KEY_ENV = "DESKMETRICS_KERNEL_KEY"  # kernels send it when they fetch their page address
+
+
+class GuardedApplication(tornado.web.Application):
+    """Routes a request to Voilà only when the guard allows it."""
+
+    guard: Guard
+
+    def find_handler(self, request: HTTPServerRequest, **kwargs):
+        decision = self.guard.decide(request)
+        if decision.allow:
+            request.deskmetrics_requester = decision.requester
+            return super().find_handler(request, **kwargs)
+        return self.get_handler_delegate(
+            request,
+            RefusedHandler,
+            {"status": decision.status, "reason": decision.reason, "location": decision.location},
+        )
+
+
+class OwnedVoilaHandler(TornadoVoilaHandler):
+    """Voilà's page handler; the kernel it starts or takes from the pool is tagged."""
+
+    async def get(self, path=None):
+        requester = getattr(self.request, "deskmetrics_requester", None)
+        token = CURRENT_OWNER.set(requester.owner_key if requester else None)
+        try:
+            await super().get(path)
+        finally:
+            CURRENT_OWNER.reset(token)
+
+
+class KeyedRequestInfoHandler(RequestInfoSocketHandler):
+    """Voilà's page-address socket for preheated kernels, reached only with the kernel key."""
+
+    def open(self, key: str, kernel_id: str) -> None:  # the guard has checked the key
+        super().open(kernel_id)
+
+
+def _tag_kernels(kernel_manager, owners: KernelOwners) -> None:
+    """Wrap the kernel manager so each kernel handed to a page records the page's owner."""
+    take = getattr(kernel_manager, "get_rendered_notebook", None)
+    start = kernel_manager.start_kernel
+    shutdown = kernel_manager.shutdown_kernel
+
+    async def get_rendered_notebook(*args, **kwargs):
+        task, cache, kernel_id = await take(*args, **kwargs)
+        owners.claim(kernel_id, CURRENT_OWNER.get())
+        return task, cache, kernel_id
+
+    async def start_kernel(*args, **kwargs):
+        kernel_id = await ensure_async(start(*args, **kwargs))
+        owners.claim(kernel_id, CURRENT_OWNER.get())
+        return kernel_id
+
+    async def shutdown_kernel(kernel_id, *args, **kwargs):
+        owners.release(kernel_id)
+        return await ensure_async(shutdown(kernel_id, *args, **kwargs))
+
+    if take is not None:
+        kernel_manager.get_rendered_notebook = get_rendered_notebook
+    kernel_manager.start_kernel = start_kernel
+    kernel_manager.shutdown_kernel = shutdown_kernel
+
+
+class DeskmetricsVoila(Voila):
+    """Voilà serving notebooks/ with deskmetrics access control."""
+
+    name = "deskmetrics-voila"
+
+    def init_settings(self):
+        settings = super().init_settings()
+        self.kernel_owners = KernelOwners()
+        _tag_kernels(self.kernel_manager, self.kernel_owners)
+        return settings
+
+    def init_handlers(self):
+        ours = [
+            (r"/login/?", LoginHandler, {"identities": self.identities}),
+            (r"/logout/?", LogoutHandler, {"identities": self.identities}),
+            (r"/link/([^/]+)/?", LinkHandler, {"identities": self.identities}),
+            (rf"/voila/query/([^/]+)/({KERNEL_ID})", KeyedRequestInfoHandler),
+        ]
+        theirs = []
+        for pattern, handler, *rest in super().init_handlers():
+            if handler is RequestInfoSocketHandler:
+                continue  # replaced by the keyed route above
+            if handler is TornadoVoilaHandler:
+                handler = OwnedVoilaHandler
+            theirs.append((pattern, handler, *rest))
+        return ours + theirs
+
+    def start(self):
+        self.connection_dir = tempfile.mkdtemp(prefix="voila_", dir=self.connection_dir_root)
+        self.identities = Identities(secret_key(), AccessStore(), staff_token())
+        settings = self.init_settings()
+        settings["cookie_secret"] = self.identities.cookie_secret
+        # every request has passed the guard, whose SameSite=Lax cookie a cross-site form
+        # cannot carry; Voilà's own XSRF check would only refuse its shutdown call
+        settings["disable_check_xsrf"] = True
+        self.app = GuardedApplication(**settings)
+        self.app.guard = Guard(self.identities, os.environ[KERNEL_KEY_ENV], self.kernel_owners)
+        self.app.settings.update(self.tornado_settings)
+        self.app.add_handlers(".*$", self.init_handlers())
+        self.listen()
