@@ -44,8 +44,9 @@ def _response_rate(ctx: PanelContext) -> pd.DataFrame:
 
 
 def _drill_response_rate(ctx, row, field):
-    if field == "resolved":
-        return and_(ticket_in_bucket(ctx, ctx.t.ended_at, row["bucket"]), ctx.resolved_in_period())
+    if field == "resolved":  # counted over the scope's tickets, so listed from them too
+        bucket = ticket_in_bucket(ctx, ctx.t.ended_at, row["bucket"])
+        return and_(ctx.where, bucket, ctx.resolved_in_period())
     return responses_tickets(ctx, and_(csat(ctx), in_bucket(ctx, row["bucket"])))
 
 

@@ -227,7 +227,7 @@ class HealthPage:
 
     def audit(self):
         if not self.viewer.is_staff:  # the log names every client's changes
-            return HTML(message_html("Recent changes are shown to MSP staff only."))
+            return HTML(message_html("Recent changes are shown to MSP staff only.", error=False))
         html = audit_html(self.health.audit(AUDIT_ROWS))
         return HTML(html) if self.static else self.audit_table
 
