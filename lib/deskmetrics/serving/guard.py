@@ -91,7 +91,9 @@ class Guard:
         if route is Route.PAGE and link is not None:
             return self._page_with_link(request, found.notebook or "", link, requester)
         if requester is None:
-            if request.method == "GET" and route in (Route.ROOT, Route.PAGE, Route.STAFF_ONLY):
+            upgrade = request.headers.get("Upgrade", "").lower() == "websocket"
+            pages = (Route.ROOT, Route.PAGE, Route.STAFF_ONLY)
+            if request.method == "GET" and route in pages and not upgrade:
                 return _redirect(f"/login?next={quote(request.uri or '/', safe='')}")
             return _refuse(401, "log in first: this app needs a staff login or a client link")
         if requester.is_staff:

@@ -27,7 +27,7 @@ from deskmetrics.metrics.dashboard import DASHBOARD_KPIS
 from deskmetrics.metrics.registry import get
 from deskmetrics.session import Session
 from deskmetrics.ui.nav import nav_html
-from deskmetrics.ui.page_request import page_request, preheating
+from deskmetrics.ui.preheat import open_page
 from deskmetrics.ui.tiles import health_panel, kpi_row, kpi_tile
 
 PARAMETERS = ("date_from", "date_to", "client", "board", "category")
@@ -49,16 +49,14 @@ class DashboardTab:
         category: str = "",
         static: bool = False,
         viewer: Viewer = STAFF,
-        ready: tuple[dict, dict] | None = None,
     ) -> None:
         self.session, self.static, self.viewer = session, static, viewer
         if not viewer.is_staff:
             client = viewer.client_id
         self.state = dashboard_state(session, date_from, date_to, client, board, category)
         self._plotly_included = False
-        # numbers worked out while a pooled kernel waited serve the page if it asks for them
-        same = ready is not None and ready[0] == self.state
-        self._bundle = ready[1] if same else self._compute()
+        self._quiet = False  # True while filters are moved by code, not by the reader
+        self._bundle = self._compute()
         if not static:
             self._build_widgets()
 
@@ -85,13 +83,17 @@ class DashboardTab:
         session = Session(warehouse or None, config or None)
         if static:
             return cls(session, static=True, **params)
-        ready = None
-        if preheating():  # data only: no widget exists until the viewer is known
-            state = dashboard_state(session, **params)
-            ready = (state, session.dashboard_bundle(_scope(session, state)))
-        request = page_request(PARAMETERS)
-        params.update(request.params)
-        return cls(session, viewer=request.viewer, ready=ready, **params)
+
+        def reuse(page: DashboardTab, asked: dict[str, str]) -> DashboardTab:
+            page.follow({**params, **asked})
+            return page
+
+        return open_page(
+            PARAMETERS,
+            warm_up=lambda: cls(session, **params),  # a pooled kernel: the default staff page
+            reuse=reuse,
+            build=lambda request: cls(session, viewer=request.viewer, **params | request.params),
+        )
 
     # -- data ---------------------------------------------------------------------------
     def scope(self):
@@ -221,6 +223,8 @@ class DashboardTab:
         }
 
     def _on_change(self, _change=None) -> None:
+        if self._quiet:
+            return
         if self._from.value is None or self._to.value is None or self._to.value < self._from.value:
             self._status.value = "<i>Choose a start date on or before the end date.</i>"
             return
@@ -237,6 +241,22 @@ class DashboardTab:
             self._status.value = f"<b>{escape(str(exc))}</b>"
             return
         self._status.value = ""
+
+    def follow(self, params: dict[str, str]) -> None:
+        """Move a built page to the filters an address asks for; widgets change in place."""
+        state = dashboard_state(self.session, **{k: params.get(k, "") for k in PARAMETERS})
+        if state == self.state:
+            return
+        self._quiet = True
+        try:
+            self._from.value, self._to.value = state["date_from"], state["date_to"]
+            for name in ("client", "board", "category"):
+                dropdown = getattr(self, f"_{name}")
+                known = {value for _, value in dropdown.options}
+                dropdown.value = state[name] if state[name] in known else ALL
+        finally:
+            self._quiet = False
+        self.refresh(**state)
 
     def refresh(self, **filters) -> None:
         """Apply filters (date_from, date_to, client, board, category) and redraw in place."""

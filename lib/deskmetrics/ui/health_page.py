@@ -42,7 +42,7 @@ from deskmetrics.ui.health_html import (
 )
 from deskmetrics.ui.health_scores import ScoreEditor, client_options
 from deskmetrics.ui.nav import nav_html
-from deskmetrics.ui.page_request import page_request, preheating
+from deskmetrics.ui.preheat import open_page
 from deskmetrics.ui.tables import csv_text, download_link
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,6 @@ class HealthPage:
         date_from: str = "",
         date_to: str = "",
         viewer: Viewer = STAFF,
-        ready: tuple[date, HealthBoard] | None = None,
     ) -> None:
         self.health, self.static, self.viewer = health, static, viewer
         self.export_dir = Path(export_dir) if export_dir else None
@@ -85,8 +84,7 @@ class HealthPage:
         self._plotly_included = False
         if not viewer.is_staff:
             client = viewer.client_id  # a client link: its own client, scored alone
-        same = ready is not None and ready[0] == self.day and viewer.is_staff
-        self.board = ready[1] if same else self._score()
+        self.board = self._score()
         known = set(self.board.clients["client_id"])
         self.client = client if client in known else ALL
         self._unknown = "" if not client or client in known else client
@@ -116,13 +114,21 @@ class HealthPage:
         )
         if static:
             return cls(health, static=True, export_dir=export_dir, **params)
-        ready = None
-        if preheating():  # data only: no widget exists until the viewer is known
-            first_day = scoring_day(day, date_to, health.today())
-            ready = (first_day, health.board(first_day))
-        request = page_request(QUERY)
-        params.update(request.params)
-        return cls(health, viewer=request.viewer, ready=ready, **params)
+
+        def reuse(page: HealthPage, asked: dict[str, str]) -> HealthPage:
+            wanted = {**params, **asked}
+            if scoring_day(wanted["day"], wanted["date_to"], health.today()) != page.day:
+                return cls(health, **wanted)  # another day: scored afresh
+            known = set(page.board.clients["client_id"])
+            page.select(wanted["client"] if wanted["client"] in known else ALL)
+            return page
+
+        return open_page(
+            QUERY,
+            warm_up=lambda: cls(health, **params),  # a pooled kernel: the default staff page
+            reuse=reuse,
+            build=lambda request: cls(health, viewer=request.viewer, **params | request.params),
+        )
 
     # -- data ---------------------------------------------------------------------------------
     def listed(self) -> pd.DataFrame:

@@ -15,12 +15,13 @@ from IPython.display import HTML
 
 from deskmetrics.access.viewer import STAFF, Viewer
 from deskmetrics.errors import AccessError
-from deskmetrics.panels.model import TABS, get_panel
+from deskmetrics.panels.model import TABS, get_panel, panels_for
 from deskmetrics.panels.run import drill_panel, run_tab
 from deskmetrics.session import Session
 from deskmetrics.ui.nav import nav_html
-from deskmetrics.ui.page_request import page_request, preheating
+from deskmetrics.ui.page_request import PageRequest
 from deskmetrics.ui.panel_view import PanelView, static_panel
+from deskmetrics.ui.preheat import open_page
 
 ALL = ""
 FILTER_LABELS = {
@@ -46,7 +47,6 @@ class TabPage:
         static: bool = False,
         export_dir: str = "",
         viewer: Viewer = STAFF,
-        ready: tuple[dict, dict] | None = None,
         **filters: str,
     ) -> None:
         if not viewer.may_open(tab):
@@ -58,8 +58,8 @@ class TabPage:
             filters["client"] = viewer.client_id
         self.state = initial_state(session, self.spec.filters, date_from, date_to, filters)
         self._plotly_included = False
-        # numbers worked out while a pooled kernel waited serve the page if it asks for them
-        self.results = ready[1] if ready is not None and ready[0] == self.state else self._run()
+        self._quiet = False  # True while filters are moved by code, not by the reader
+        self.results = self._run()
         self.views: dict[str, PanelView] = {}
         if not static:
             self._build_filters()
@@ -82,13 +82,23 @@ class TabPage:
         session = Session(warehouse or None, config or None)
         if static:
             return cls(session, tab, static=True, export_dir=export_dir, **params)
-        ready = None
-        if preheating():  # data only: no widget exists until the viewer is known
-            state = initial_state(session, TABS[tab].filters, date_from, date_to, filters)
-            ready = (state, run_state(session, tab, state))
-        request = page_request(("date_from", "date_to", *TABS[tab].filters))
-        params.update(request.params)
-        return cls(session, tab, export_dir=export_dir, viewer=request.viewer, ready=ready, **params)
+
+        def warm_up() -> TabPage:  # a pooled kernel: the default staff page, every view built
+            page = cls(session, tab, export_dir=export_dir, **params)
+            for panel in panels_for(tab):
+                page.panel(panel.id)
+            return page
+
+        def reuse(page: TabPage, asked: dict[str, str]) -> TabPage:
+            page.follow({**params, **asked})
+            return page
+
+        def build(request: PageRequest) -> TabPage:
+            asked = {**params, **request.params}
+            return cls(session, tab, export_dir=export_dir, viewer=request.viewer, **asked)
+
+        allowed = ("date_from", "date_to", *TABS[tab].filters)
+        return open_page(allowed, warm_up=warm_up, reuse=reuse, build=build)
 
     # -- data ---------------------------------------------------------------------------
     def scope(self):
@@ -131,6 +141,24 @@ class TabPage:
         self.views[panel_id] = view
         return view.widget
 
+    def follow(self, params: dict[str, str]) -> None:
+        """Move a built page to the filters an address asks for; widgets change in place."""
+        names = self.spec.filters
+        state = initial_state(
+            self.session, names, params.get("date_from", ""), params.get("date_to", ""), params
+        )
+        if state == self.state:
+            return
+        self._quiet = True
+        try:
+            self._from.value, self._to.value = state["date_from"], state["date_to"]
+            for name, dropdown in self._dropdowns.items():
+                known = self._known[name]
+                dropdown.value = state[name] if state[name] in known else ALL
+        finally:
+            self._quiet = False
+        self.refresh(**state)
+
     def refresh(self, **filters) -> None:
         """Apply filters and rerun every panel of the tab; visible panels update in place."""
         unknown = set(filters) - {"date_from", "date_to", *self.spec.filters}
@@ -163,6 +191,7 @@ class TabPage:
         self._from = w.DatePicker(value=self.state["date_from"], description="From")
         self._to = w.DatePicker(value=self.state["date_to"], description="To")
         self._dropdowns = {}
+        self._known: dict[str, set[str]] = {}
         for name in self.spec.filters:
             values = {v for _, v in choices[name]}
             fixed = name == "client" and not self.viewer.is_staff  # a client link: one client
@@ -175,6 +204,7 @@ class TabPage:
             )
             dropdown.add_class(f"dm-filter-{name}")
             self._dropdowns[name] = dropdown
+            self._known[name] = values
         for widget in (self._from, self._to, *self._dropdowns.values()):
             widget.observe(self._on_change, names="value")
         self._from.add_class("dm-filter-from")
@@ -186,6 +216,8 @@ class TabPage:
         )
 
     def _on_change(self, _change=None) -> None:
+        if self._quiet:
+            return
         if self._from.value is None or self._to.value is None or self._to.value < self._from.value:
             self._status.value = "<i>Choose a start date on or before the end date.</i>"
             return
