@@ -192,7 +192,7 @@ def _locked(state: Path) -> bool:
     """Is a job holding the lock? (A shared probe: it never blocks a job, only a starter.)"""
     try:
         fd = os.open(state / LOCK_FILE, os.O_RDONLY)
-    except FileNotFoundError:
+    except OSError:  # no lock file (no job ever started) or no state directory at all
         return False
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)

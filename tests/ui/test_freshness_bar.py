@@ -186,3 +186,11 @@ def test_a_bar_opened_during_a_refresh_follows_it(cw, tmp_path):
     assert second.button.disabled and "started by ana" in text_of(second.status.value)
     assert ended.wait(TIMEOUT)
     assert text_of(second.status.value).startswith("Last refresh finished at ")
+
+
+def test_a_refresh_that_cannot_start_says_why(two_sources, tmp_path):
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")  # the state directory cannot be created under a file
+    bar = FreshnessBar(two_sources, can_refresh=True, state_dir=blocked / "refresh", actor="ana")
+    bar.button.click()
+    assert "not-a-directory" in text_of(bar.status.value) and not bar.button.disabled

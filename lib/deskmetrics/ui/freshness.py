@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import ipywidgets as w
 
+from deskmetrics.errors import DeskmetricsError
 from deskmetrics.health.audit import default_actor
 from deskmetrics.refresh import RefreshStatus, refresh_status, start_refresh
 from deskmetrics.session import Session
@@ -122,7 +123,7 @@ class FreshnessBar:
         self.widget = w.HBox(children, layout=w.Layout(flex_flow="row wrap"))
         self.widget.add_class("dm-freshness")
         if can_refresh:
-            self.button.on_click(lambda _button: self.refresh())
+            self.button.on_click(self._clicked)
             self._show(refresh_status(state_dir))  # someone else's refresh may be running
 
     def refresh(self) -> RefreshStatus:
@@ -138,6 +139,12 @@ class FreshnessBar:
         )
         self._show(status)
         return status
+
+    def _clicked(self, _button: w.Button) -> None:
+        try:
+            self.refresh()
+        except (DeskmetricsError, OSError) as exc:  # e.g. a bad warehouse URL, a full disk
+            self.status.value = f'<span class="dm-refresh-failed">{escape(str(exc))}</span>'
 
     def _show(self, status: RefreshStatus) -> None:
         self.status.value = status_line(status, self.session.settings.zone)
