@@ -24,6 +24,7 @@ from deskmetrics.metrics.trends import created_resolved_by_day
 from deskmetrics.schema.tables import clients, sync_state, technicians, tickets
 from deskmetrics.warehouse.engine import Warehouse
 from deskmetrics.warehouse.facts import facts_are_current, refresh_facts
+from deskmetrics.warehouse.freshness import SourceFreshness, source_freshness
 from deskmetrics.warehouse.load import ensure_schema
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,9 @@ class Session:
         *,
         settings: Settings | None = None,
     ) -> None:
-        self.settings = settings or load_settings(config or os.environ.get("DESKMETRICS_CONFIG"))
+        # kept so a background refresh syncs with the settings this session reads with
+        self.config_path = config or os.environ.get("DESKMETRICS_CONFIG")
+        self.settings = settings or load_settings(self.config_path)
         self.warehouse = Warehouse(warehouse)
         self._ensure_facts()
 
@@ -172,6 +175,11 @@ class Session:
                 select(func.min(tickets.c.created_date), func.max(tickets.c.created_date))
             ).one()
         return _to_date(first), _to_date(last)
+
+    def freshness(self) -> list[SourceFreshness]:
+        """Each source's "data as of" (its stalest stream), for the freshness bar."""
+        with self.warehouse.reading() as conn:
+            return source_freshness(conn)
 
     def data_as_of(self) -> datetime | None:
         with self.warehouse.reading() as conn:

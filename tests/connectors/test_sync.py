@@ -400,3 +400,22 @@ def test_a_sync_killed_inside_a_group_rereads_only_the_uncommitted_pages(env, tm
     sync_source(warehouse, settings, source, connector=FakeConnector(source, settings, again))
     assert again.served[0] == [5, 6]  # resumed after the last committed page
     assert _count(warehouse, "SELECT count(*) FROM tickets") == 10
+
+
+def test_a_sync_that_fails_part_way_leaves_the_last_success_alone(env):
+    """Batches committed by a run that then fails do not make the data look fresher."""
+    warehouse = env[0]
+    query = "SELECT last_success_at FROM sync_state WHERE stream = 'tickets'"
+    with pytest.raises(Boom):
+        _run(env, TicketStream(_records(9), crash_after=2))
+    assert _table(warehouse, query) == [(None,)]  # a first run never succeeded
+    _run(env, TicketStream(_records(9)))
+    (succeeded,) = _table(warehouse, query)[0]
+    records = _records(9)
+    for record in records:
+        record["updated"] += timedelta(days=1)
+    with pytest.raises(Boom):
+        _run(env, TicketStream(records, crash_after=2))
+    assert _table(warehouse, query) == [(succeeded,)]
+    _run(env, TicketStream(records))
+    assert _table(warehouse, query)[0][0] > succeeded

@@ -18,6 +18,8 @@ Every request is logged (method, path, query, headers, status served, items in a
 faulted ones included. A handler that raises answers 500 and its traceback lands in
 ``server.errors`` so a bug in a fake never passes for a vendor error. ``clock`` (a callable
 returning an aware datetime) sets the ``Date`` header, so a fake can live in its data's time.
+``delay`` (seconds, default 0) slows every answer, so a sync lasts long enough for a test to do
+something while it runs.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -119,6 +122,7 @@ class FakeServer:
         self._lock = threading.Lock()
         self.guard: Callable[[Request], Response | None] | None = None
         self.clock: Callable[[], datetime] | None = None  # the Date header; None: wall clock
+        self.delay = 0.0  # seconds every answer waits: a slow vendor
         self.log: list[Logged] = []
         self.errors: list[str] = []
         self._httpd: ThreadingHTTPServer | None = None
@@ -237,6 +241,8 @@ def _make_handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
                 headers={k.lower(): v for k, v in self.headers.items()},
                 body=self.rfile.read(length) if length else b"",
             )
+            if server.delay:
+                time.sleep(server.delay)
             try:
                 response = server.dispatch(request)
             except Exception:  # a bug in the fake: answer 500, keep the traceback

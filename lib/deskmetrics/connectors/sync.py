@@ -400,12 +400,15 @@ def _reconcile(warehouse, source, stream_name, live: LiveKeys, report) -> None:
 
 def _save_state(conn, source, stream, *, cursor, detail, rows, keep_cursor=False) -> None:
     existing = conn.execute(
-        select(t.sync_state.c.cursor).where(
+        select(t.sync_state.c.cursor, t.sync_state.c.last_success_at).where(
             t.sync_state.c.source == source, t.sync_state.c.stream == stream
         )
     ).all()
-    if keep_cursor and existing:
-        cursor = existing[0][0]
+    succeeded = datetime.now(UTC)
+    if keep_cursor:
+        # a batch part-way through a run: the stream has not succeeded again yet, and "data as
+        # of" must not move for a sync that may still fail
+        cursor, succeeded = existing[0] if existing else (cursor, None)
     upsert(
         conn,
         t.sync_state,
@@ -415,7 +418,7 @@ def _save_state(conn, source, stream, *, cursor, detail, rows, keep_cursor=False
                     "source": source,
                     "stream": stream,
                     "cursor": cursor,
-                    "last_success_at": datetime.now(UTC),
+                    "last_success_at": succeeded,
                     "rows_loaded": rows,
                     "detail": json.dumps(detail),
                 }
