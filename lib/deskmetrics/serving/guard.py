@@ -23,6 +23,7 @@ from deskmetrics.serving.routes import CLIENT_NOTEBOOKS, Route, match
 # set while a page request starts or takes a kernel, so the kernel is tagged with its owner
 CURRENT_OWNER: ContextVar[str | None] = ContextVar("deskmetrics_kernel_owner", default=None)
 HOME = "/voila/render/dashboard.ipynb"
+USER_HEADER = "X-Deskmetrics-User"
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,14 @@ class Guard:
         self.identities, self.kernel_key, self.owners = identities, kernel_key, owners
 
     def decide(self, request: HTTPServerRequest) -> Decision:
+        decision = self._decide(request)
+        # kernels learn who asked through this header (Voilà passes it on); never the caller's
+        request.headers.pop(USER_HEADER, None)
+        if decision.allow and decision.requester is not None:
+            request.headers[USER_HEADER] = decision.requester.display_name
+        return decision
+
+    def _decide(self, request: HTTPServerRequest) -> Decision:
         found = match(request.path)
         route = found.route
         if route in (Route.LOGIN, Route.LOGOUT, Route.LINK):

@@ -38,6 +38,11 @@ class Requester:
         return self.user is not None
 
     @property
+    def display_name(self) -> str:
+        """Who made a change, for audit rows: the staff login, or the client link's id."""
+        return self.user if self.is_staff else f"client link {self.claims.link_id}"
+
+    @property
     def owner_key(self) -> str:
         """Kernels started for this requester are tagged with it."""
         return "staff" if self.is_staff else f"link:{self.claims.link_id}"

@@ -26,6 +26,7 @@ from deskmetrics.errors import AccessError
 from deskmetrics.metrics.dashboard import DASHBOARD_KPIS
 from deskmetrics.metrics.registry import get
 from deskmetrics.session import Session
+from deskmetrics.ui.freshness import freshness_html, page_freshness
 from deskmetrics.ui.nav import nav_html
 from deskmetrics.ui.preheat import open_page
 from deskmetrics.ui.tiles import health_panel, kpi_row, kpi_tile
@@ -104,12 +105,15 @@ class DashboardTab:
 
     # -- visuals --------------------------------------------------------------------------
     def header(self):
-        """Links to every tab, carrying the current filters."""
+        """Links to the tabs (carrying the filters) and how fresh the data is."""
         html = nav_html("dashboard", self._filter_query(), static=self.static, viewer=self.viewer)
         if self.static:
-            return HTML(html)
-        self._nav = getattr(self, "_nav", None) or w.HTML(html)
-        return self._nav
+            return HTML(html + freshness_html(self.session))
+        if getattr(self, "_header", None) is None:
+            self._nav = w.HTML(html)
+            self._freshness = page_freshness(self.session, self.viewer, self.refresh)
+            self._header = w.VBox([self._nav, self._freshness.widget])
+        return self._header
 
     def _filter_query(self) -> dict:
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.state.items()}

@@ -191,3 +191,12 @@ def _moment(when: datetime, zone: ZoneInfo) -> str:
 
 def _clock(when: datetime, zone: ZoneInfo) -> str:
     return when.astimezone(zone).strftime("%H:%M")
+
+
+def page_freshness(session: Session, viewer, on_refreshed: Callable[[], None]) -> FreshnessBar:
+    """The bar at the top of a dashboard page: staff may refresh, client links only read."""
+    from deskmetrics.ui.page_request import current_user
+
+    return FreshnessBar(
+        session, can_refresh=viewer.is_staff, on_refreshed=on_refreshed, actor=current_user()
+    )

@@ -24,6 +24,7 @@ from deskmetrics.health.board import HealthBoard
 from deskmetrics.health.service import Health
 from deskmetrics.health.settings import load_health_settings
 from deskmetrics.session import Session
+from deskmetrics.ui.freshness import freshness_html, page_freshness
 from deskmetrics.ui.health_cuts import CutScoreEditor
 from deskmetrics.ui.health_detail import ClientDetail, show_figure, static_detail
 from deskmetrics.ui.health_editor import MetricsEditor
@@ -42,6 +43,7 @@ from deskmetrics.ui.health_html import (
 )
 from deskmetrics.ui.health_scores import ScoreEditor, client_options
 from deskmetrics.ui.nav import nav_html
+from deskmetrics.ui.page_request import current_user
 from deskmetrics.ui.preheat import open_page
 from deskmetrics.ui.tables import csv_text, download_link
 
@@ -75,13 +77,15 @@ class HealthPage:
         date_from: str = "",
         date_to: str = "",
         viewer: Viewer = STAFF,
+        session: Session | None = None,  # for the freshness bar; None: no bar
     ) -> None:
-        self.health, self.static, self.viewer = health, static, viewer
+        self.health, self.static, self.viewer, self.session = health, static, viewer, session
         self.export_dir = Path(export_dir) if export_dir else None
         self.day = scoring_day(day, date_to, health.today())
         self.order = DEFAULT_SORT
         self._carry = {"date_from": date_from, "date_to": date_to}  # for the other tabs' links
         self._plotly_included = False
+        self._freshness = None
         if not viewer.is_staff:
             client = viewer.client_id  # a client link: its own client, scored alone
         self.board = self._score()
@@ -110,24 +114,31 @@ class HealthPage:
         params = {"day": day, "client": client, "date_from": date_from, "date_to": date_to}
         session = Session(warehouse or None, config or None)
         health = Health(
-            session.warehouse, session.settings, load_health_settings(health_config or None)
+            session.warehouse,
+            session.settings,
+            load_health_settings(health_config or None),
+            actor=current_user(),
         )
         if static:
-            return cls(health, static=True, export_dir=export_dir, **params)
+            return cls(health, static=True, export_dir=export_dir, session=session, **params)
 
         def reuse(page: HealthPage, asked: dict[str, str]) -> HealthPage:
             wanted = {**params, **asked}
             if scoring_day(wanted["day"], wanted["date_to"], health.today()) != page.day:
-                return cls(health, **wanted)  # another day: scored afresh
+                return cls(health, session=session, **wanted)  # another day: scored afresh
             known = set(page.board.clients["client_id"])
             page.select(wanted["client"] if wanted["client"] in known else ALL)
+            page.health.store.actor = current_user() or page.health.store.actor
+            page._intro.value = page._intro_html()
             return page
 
         return open_page(
             QUERY,
-            warm_up=lambda: cls(health, **params),  # a pooled kernel: the default staff page
+            warm_up=lambda: cls(health, session=session, **params),  # pooled: the staff default
             reuse=reuse,
-            build=lambda request: cls(health, viewer=request.viewer, **params | request.params),
+            build=lambda request: cls(
+                health, viewer=request.viewer, session=session, **params | request.params
+            ),
         )
 
     # -- data ---------------------------------------------------------------------------------
@@ -195,7 +206,12 @@ class HealthPage:
     # -- visuals ------------------------------------------------------------------------------
     def header(self):
         top = self._nav_html() + self._intro_html()
-        return HTML(top) if self.static else self._header
+        if self.static:
+            return HTML(top + (freshness_html(self.session) if self.session else ""))
+        if self.session is not None and self._freshness is None:  # built once the viewer is known
+            self._freshness = page_freshness(self.session, self.viewer, self.refresh)
+            self._header.children = (self._nav, self._freshness.widget, *self._header.children[1:])
+        return self._header
 
     def segments(self):
         if self.static:

@@ -37,6 +37,11 @@ def wait_for_page_address() -> None:
     _answered = True
 
 
+def current_user() -> str | None:
+    """The staff login behind this page, as the app's guard vouched for it (None elsewhere)."""
+    return os.environ.get("HTTP_X_DESKMETRICS_USER") or None
+
+
 @dataclass(frozen=True)
 class PageRequest:
     params: dict[str, str]  # known parameters from the address; a client link fixes "client"

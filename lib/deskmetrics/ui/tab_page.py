@@ -18,6 +18,7 @@ from deskmetrics.errors import AccessError
 from deskmetrics.panels.model import TABS, get_panel, panels_for
 from deskmetrics.panels.run import drill_panel, run_tab
 from deskmetrics.session import Session
+from deskmetrics.ui.freshness import freshness_html, page_freshness
 from deskmetrics.ui.nav import nav_html
 from deskmetrics.ui.page_request import PageRequest
 from deskmetrics.ui.panel_view import PanelView, static_panel
@@ -116,11 +117,15 @@ class TabPage:
 
     # -- visuals --------------------------------------------------------------------------
     def header(self):
+        """Links to the tabs (carrying the filters) and how fresh the data is."""
         html = nav_html(self.tab, self._filter_query(), static=self.static, viewer=self.viewer)
         if self.static:
-            return HTML(html)
-        self._nav = getattr(self, "_nav", None) or w.HTML(html)
-        return self._nav
+            return HTML(html + freshness_html(self.session))
+        if getattr(self, "_header", None) is None:
+            self._nav = w.HTML(html)
+            self._freshness = page_freshness(self.session, self.viewer, self.refresh)
+            self._header = w.VBox([self._nav, self._freshness.widget])
+        return self._header
 
     def filters(self):
         if self.static:

@@ -1,0 +1,337 @@
+"""The guarded app end to end: a real `deskmetrics serve` (preheated pool of one kernel per tab),
+real HTTP and websocket clients, and Chromium for what a person sees.
+
+Covers: every route refuses strangers; staff token and password logins; client links
+(tampered, expired, revoked); a client never reaches another page's kernel nor another
+client's data; browsers cannot execute code; a preheated page honours its query parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import websocket
+from serving_app import SECRET_KEY, STAFF_HEADERS, STAFF_TOKEN, app_environment, start_app, stop_app
+from sqlalchemy import select
+
+from deskmetrics.access.store import AccessStore
+from deskmetrics.cli import main
+from deskmetrics.schema.tables import clients, tickets
+from deskmetrics.serving.routes import SAMPLE_PATHS
+from deskmetrics.warehouse.engine import Warehouse
+
+CONFIG = Path(__file__).parents[1] / "fixtures" / "dashboard_small" / "config.yml"
+LOAD_TIMEOUT = 120_000
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("app")
+    url = f"duckdb:///{folder / 'w.duckdb'}"
+    assert main(["demo-data", "--tickets", "1500", "--warehouse", url]) == 0
+    access_url = f"sqlite:///{folder / 'access.sqlite'}"
+    env = app_environment(url, CONFIG, folder / "access.sqlite")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DESKMETRICS_SECRET_KEY", SECRET_KEY)
+        store = AccessStore(access_url)
+        with Warehouse(url).reading() as conn:
+            names = dict(conn.execute(select(clients.c.client_id, clients.c.name)).all())
+            counts = conn.execute(
+                select(tickets.c.client_id).group_by(tickets.c.client_id)
+            ).scalars()
+            ids = sorted(counts)
+        a, b = ids[0], ids[1]
+        _, link_a = store.create_link(a, days=7, actor="test")
+        _, link_b = store.create_link(b, days=7, actor="test")
+        revoked, link_revoked = store.create_link(a, days=7, actor="test")
+        store.revoke_link(revoked.link_id, actor="test")
+        past = datetime.now(UTC) - timedelta(days=3)
+        _, link_expired = store.create_link(a, days=1, actor="test", now=past)
+        store.add_staff("ana", "correct horse battery", actor="test")
+    proc, log, base = start_app(env, folder / "app.log", pool_size=1)
+    yield {
+        "base": base,
+        "store": store,
+        "names": names,
+        "a": a,
+        "b": b,
+        "link_a": link_a,
+        "link_b": link_b,
+        "link_revoked": link_revoked,
+        "link_expired": link_expired,
+        "log": folder / "app.log",
+    }
+    stop_app(proc, log)
+
+
+def _client(app, **kwargs) -> httpx.Client:
+    return httpx.Client(base_url=app["base"], follow_redirects=False, timeout=120, **kwargs)
+
+
+def _kernel_id(html: str) -> str:
+    found = re.search(r'"kernelId": "([0-9a-f-]{36})"', html)
+    assert found, "no kernel id in the page"
+    return found.group(1)
+
+
+def _ws_url(app, kernel_id: str) -> str:
+    return app["base"].replace("http", "ws") + f"/api/kernels/{kernel_id}/channels?session_id=t"
+
+
+def _refused(response: httpx.Response) -> bool:
+    if response.status_code == 302:
+        return response.headers["location"].startswith("/login")
+    return response.status_code in (401, 403)
+
+
+@contextmanager
+def _link_session(app, token: str) -> Iterator[httpx.Client]:
+    with _client(app) as client:
+        entry = client.get(f"/link/{token}")
+        assert entry.status_code == 302, entry.text
+        yield client
+
+
+# -- strangers --------------------------------------------------------------------------------
+def test_every_route_refuses_requests_without_credentials(app):
+    with _client(app) as stranger:
+        for path in SAMPLE_PATHS:
+            for method in ("GET", "POST", "DELETE"):
+                response = stranger.request(method, path)
+                assert _refused(response), (method, path, response.status_code)
+                assert "kernelId" not in response.text and "dm-" not in response.text
+        # a real kernel's websocket and API, by id, are refused too
+        with _client(app, headers=STAFF_HEADERS) as staff:
+            kernel = _kernel_id(staff.get("/voila/render/help_desk.ipynb").text)
+        for path in (f"/api/kernels/{kernel}", f"/voila/api/shutdown/{kernel}"):
+            assert _refused(stranger.get(path)) and _refused(stranger.post(path))
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        websocket.create_connection(_ws_url(app, kernel), timeout=10)
+    assert refused.value.status_code == 401
+
+
+def test_kernels_read_their_page_address_only_with_the_kernel_key(app):
+    kernel = str(uuid.uuid4())
+    base = app["base"].replace("http", "ws")
+    for path in (f"/voila/query/{kernel}", f"/voila/query/not-the-key/{kernel}"):
+        with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+            websocket.create_connection(base + path, timeout=10)
+        assert refused.value.status_code in (401, 403)
+
+
+# -- staff ------------------------------------------------------------------------------------
+def test_staff_token_login_sets_a_cookie_that_opens_every_tab(app):
+    with _client(app) as browser:
+        wrong = browser.get("/login", params={"token": "nope", "next": "/voila/tree"})
+        assert wrong.status_code == 403 and "not valid" in wrong.text
+        right = browser.get("/voila/tree", params={"token": STAFF_TOKEN})
+        assert right.status_code == 302 and right.headers["location"].startswith("/login?token")
+        login = browser.get(right.headers["location"])
+        assert login.status_code == 302 and login.headers["location"] == "/voila/tree"
+        assert browser.get("/voila/tree").status_code == 200
+        page = browser.get("/voila/render/business.ipynb")
+        assert page.status_code == 200 and "kernelId" in page.text
+        assert browser.get("/logout").status_code == 200
+        assert _refused(browser.get("/voila/tree"))
+
+
+def test_staff_password_login_with_hashing_and_a_limit_on_failures(app):
+    stored = (
+        app["store"]
+        .engine.connect()
+        .exec_driver_sql("select password_hash from staff_users where username = 'ana'")
+    )
+    assert stored.scalar().startswith("$argon2")  # never the password itself
+    with _client(app) as browser:
+        form = browser.get("/login", params={"next": "/voila/render/dashboard.ipynb"})
+        xsrf = re.search(r'name="_xsrf" value="([^"]+)"', form.text).group(1)
+        fields = {"_xsrf": xsrf, "username": "ana"}
+        no_xsrf = browser.post("/login", data={"username": "ana", "password": "x"})
+        assert no_xsrf.status_code == 403
+        bad = browser.post("/login", data={**fields, "password": "wrong password!"})
+        assert bad.status_code == 403 and "Wrong user name or password" in bad.text
+        good = browser.post(
+            "/login?next=%2Fvoila%2Frender%2Fdashboard.ipynb",
+            data={**fields, "password": "correct horse battery"},
+        )
+        assert good.status_code == 302
+        assert good.headers["location"] == "/voila/render/dashboard.ipynb"
+        assert browser.get("/voila/tree").status_code == 200
+    with _client(app, headers={"X-Forwarded-For": "ignored"}) as attacker:
+        form = attacker.get("/login")
+        xsrf = re.search(r'name="_xsrf" value="([^"]+)"', form.text).group(1)
+        codes = [
+            attacker.post(
+                "/login", data={"_xsrf": xsrf, "username": "ana", "password": f"guess {n}"}
+            ).status_code
+            for n in range(6)
+        ]
+    assert codes[-1] == 429  # after five failures from one address, even good guesses wait
+
+
+# -- client links -----------------------------------------------------------------------------
+def test_a_client_link_opens_its_client_tabs_and_nothing_else(app):
+    with _link_session(app, app["link_a"]) as client:
+        home = client.get("/")
+        assert home.status_code == 302 and f"link={app['link_a']}" in home.headers["location"]
+        page = client.get("/voila/render/customer_experience.ipynb", params={"link": app["link_a"]})
+        assert page.status_code == 200 and "kernelId" in page.text
+        # no link in the address: sent back with its own link, never served unscoped
+        bare = client.get("/voila/render/help_desk.ipynb", params={"client": app["b"]})
+        assert bare.status_code == 302 and f"link={app['link_a']}" in bare.headers["location"]
+        for path in (
+            "/voila/render/business.ipynb",
+            "/voila/render/reports/manager.ipynb",
+            "/voila/tree",
+            "/voila/api/contents/",
+            "/voila/files/dashboard.ipynb",
+            "/api/kernels",
+        ):
+            assert client.get(path).status_code == 403, path
+        business = client.get("/voila/render/business.ipynb", params={"link": app["link_a"]})
+        assert business.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("which", "reason"),
+    [("tampered", "not valid"), ("link_expired", "expired"), ("link_revoked", "revoked")],
+)
+def test_tampered_expired_and_revoked_links_are_refused(app, which, reason):
+    token = app["link_a"][:-4] + "AAAA" if which == "tampered" else app[which]
+    with _client(app) as client:
+        entry = client.get(f"/link/{token}")
+        assert entry.status_code == 403 and reason in entry.text
+        page = client.get("/voila/render/dashboard.ipynb", params={"link": token})
+        assert page.status_code == 403 and reason in page.text
+        assert "kernelId" not in page.text
+
+
+def test_revoking_a_link_ends_its_session(app):
+    store = app["store"]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DESKMETRICS_SECRET_KEY", SECRET_KEY)
+        link, token = store.create_link(app["a"], days=1, actor="test")
+    with _link_session(app, token) as client:
+        assert client.get("/voila/static/voila.js").status_code != 403
+        store.revoke_link(link.link_id, actor="test")
+        time.sleep(2.5)  # revocations are cached for two seconds
+        assert client.get("/voila/static/voila.js").status_code == 401
+        assert (
+            client.get("/voila/render/dashboard.ipynb", params={"link": token}).status_code == 403
+        )
+
+
+def test_a_client_cannot_reach_a_kernel_started_for_someone_else(app):
+    with _client(app, headers=STAFF_HEADERS) as staff:
+        staff_kernel = _kernel_id(staff.get("/voila/render/dashboard.ipynb").text)
+    with _link_session(app, app["link_a"]) as client:
+        own = _kernel_id(
+            client.get("/voila/render/dashboard.ipynb", params={"link": app["link_a"]}).text
+        )
+        cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+        for path in (f"/api/kernels/{staff_kernel}", f"/voila/api/shutdown/{staff_kernel}"):
+            assert client.get(path).status_code == 403
+        with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+            websocket.create_connection(_ws_url(app, staff_kernel), cookie=cookie, timeout=10)
+        assert refused.value.status_code == 403
+        mine = websocket.create_connection(_ws_url(app, own), cookie=cookie, timeout=10)
+        mine.close()
+
+
+def test_browsers_cannot_execute_code_in_a_kernel(app, tmp_path):
+    marker = tmp_path / "executed"
+    with _client(app, headers=STAFF_HEADERS) as staff:
+        kernel = _kernel_id(staff.get("/voila/render/help_desk.ipynb").text)
+    ws = websocket.create_connection(
+        _ws_url(app, kernel), header=[f"Authorization: token {STAFF_TOKEN}"], timeout=10
+    )
+    for msg_type, content in (
+        ("execute_request", {"code": f"open({str(marker)!r}, 'w').write('x')", "silent": False}),
+        ("inspect_request", {"code": "import os", "cursor_pos": 3}),
+        ("complete_request", {"code": "import o", "cursor_pos": 8}),
+    ):
+        ws.send(json.dumps(_message(msg_type, content)))
+    replies = []
+    ws.settimeout(1)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            replies.append(json.loads(ws.recv())["header"]["msg_type"])
+        except websocket.WebSocketTimeoutException:
+            continue
+    ws.close()
+    assert not marker.exists()
+    assert not {"execute_reply", "inspect_reply", "complete_reply", "execute_input"} & set(replies)
+
+
+def _message(msg_type: str, content: dict) -> dict:
+    return {
+        "header": {
+            "msg_id": uuid.uuid4().hex,
+            "msg_type": msg_type,
+            "username": "",
+            "session": "t",
+            "date": datetime.now(UTC).isoformat(),
+            "version": "5.3",
+        },
+        "parent_header": {},
+        "metadata": {},
+        "content": {"store_history": False, "user_expressions": {}, "allow_stdin": False} | content,
+        "channel": "shell",
+        "buffers": [],
+    }
+
+
+# -- in the browser ---------------------------------------------------------------------------
+def test_a_preheated_page_honours_its_query_parameters(app, browser):
+    page = browser.new_page(extra_http_headers=STAFF_HEADERS)
+    started = time.perf_counter()
+    page.goto(
+        f"{app['base']}/voila/render/service_quality.ipynb?date_from=2026-01-05"
+        f"&date_to=2026-02-03&client={app['b']}",
+        timeout=LOAD_TIMEOUT,
+    )
+    page.wait_for_selector(".dm-filter-client select", timeout=LOAD_TIMEOUT)
+    elapsed = time.perf_counter() - started
+    assert page.locator(".dm-filter-client select").input_value() == app["names"][app["b"]]
+    assert page.locator(".dm-filter-from input").input_value() == "2026-01-05"
+    assert page.locator(".dm-filter-to input").input_value() == "2026-02-03"
+    assert "Using pre-heated kernel" in app["log"].read_text()
+    print(f"preheated service_quality with parameters: first paint {elapsed:.1f} s")
+    page.close()
+
+
+def test_a_client_link_page_shows_its_client_only(app, browser):
+    names = app["names"]
+    others = [name for cid, name in names.items() if cid != app["a"]]
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{app['base']}/link/{app['link_a']}", timeout=LOAD_TIMEOUT)
+    page.wait_for_selector(".dm-kpis", timeout=LOAD_TIMEOUT)
+    client = page.locator(".dm-filter-client select")
+    assert client.is_disabled() and client.input_value() == names[app["a"]]
+    options = page.locator(".dm-filter-client option").all_inner_texts()
+    assert [o.replace("\xa0", " ") for o in options] == [names[app["a"]]]
+    assert "Business" not in page.inner_text(".dm-nav")
+    # asking for another client in the address changes nothing
+    page.goto(
+        f"{app['base']}/voila/render/customer_experience.ipynb?client={app['b']}"
+        f"&link={app['link_a']}",
+        timeout=LOAD_TIMEOUT,
+    )
+    page.wait_for_selector(".dm-download", timeout=LOAD_TIMEOUT)
+    text = page.inner_text("body").replace("\xa0", " ")
+    assert names[app["a"]] in text  # the check below would see nothing if names were mangled
+    assert [name for name in others if name in text] == []
+    hrefs = page.locator("a.dm-download").evaluate_all("links => links.map(a => a.href)")
+    assert hrefs and not [n for n in others for h in hrefs if n.replace(" ", "%20") in h]
+    context.close()
