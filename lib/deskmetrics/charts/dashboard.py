@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
+from deskmetrics.charts.text import plain
 from deskmetrics.charts.theme import COLORS, styled
 
 DAY_MS = 86_400_000
@@ -70,8 +71,8 @@ def breakdown_data(
 ) -> ChartData:
     data = frame[frame["metric"] == metric].dropna(subset=["value"])
     data = data[data["value"] > 0].sort_values("value", ascending=False).head(top)
-    labels = data[dimension].fillna("(none)").astype(str)
-    return ChartData(title, [{"x": list(data["value"]), "y": list(labels)}])
+    labels = [plain(v) for v in data[dimension].fillna("(none)").astype(str)]
+    return ChartData(title, [{"x": list(data["value"]), "y": labels}])
 
 
 def breakdown_bars(

@@ -6,11 +6,10 @@ so every label is escaped (plotly turns ``&amp;`` back into ``&`` when it draws)
 
 from __future__ import annotations
 
-from html import escape
-
 import pandas as pd
 import plotly.graph_objects as go
 
+from deskmetrics.charts.text import plain
 from deskmetrics.charts.theme import COLORS, LAYOUT
 
 NO_DATA_COLOUR = "#d1d5db"
@@ -24,10 +23,6 @@ def _figure(trace, title: str) -> go.Figure:
     fig = go.Figure(trace, layout=LAYOUT)
     fig.update_layout(title={"text": title, "x": 0.01})
     return fig
-
-
-def _text(value) -> str:
-    return escape("" if value is None else str(value), quote=False)
 
 
 def _missing(value) -> bool:
@@ -52,7 +47,7 @@ def segments_figure(segments: pd.DataFrame) -> go.Figure:
     counts = [int(c) for c in segments["clients"]]
     fig = _figure(
         go.Bar(
-            x=[_text(t) for t in segments["tier"]],
+            x=[plain(t) for t in segments["tier"]],
             y=counts,
             marker_color=list(segments["colour"]),
             text=[str(c) for c in counts],
@@ -70,14 +65,14 @@ def segments_figure(segments: pd.DataFrame) -> go.Figure:
 
 
 def contribution_label(icon, metric) -> str:
-    return _text(f"{icon or ''} {metric}".strip())
+    return plain(f"{icon or ''} {metric}".strip())
 
 
 def contributions_figure(contributions: pd.DataFrame, client: str = "") -> go.Figure:
     """Points each metric adds to one client's score (HealthBoard.client()); a metric without
     data shows as "no data" and adds nothing."""
     points = [None if _missing(p) else float(p) for p in contributions["points"]]
-    title = "What makes up the score" + (f": {_text(client)}" if client else "")
+    title = "What makes up the score" + (f": {plain(client)}" if client else "")
     fig = _figure(
         go.Bar(
             orientation="h",
@@ -89,7 +84,7 @@ def contributions_figure(contributions: pd.DataFrame, client: str = "") -> go.Fi
             marker_color=[NO_DATA_COLOUR if p is None else COLORS["primary"] for p in points],
             text=["no data" if p is None else f"{p:.1f} pts" for p in points],
             textposition="outside",
-            customdata=[_text(d) for d in contributions["detail"]],
+            customdata=[plain(d) for d in contributions["detail"]],
             hovertemplate="%{y}: %{text}<br>%{customdata}<extra></extra>",
         ),
         title,
@@ -106,7 +101,7 @@ def history_figure(snapshots: pd.DataFrame, bands: pd.DataFrame, client: str = "
     min_score, max_score as HealthBoard.segments(); rows without a range are skipped)."""
     scores = [None if _missing(s) else float(s) for s in snapshots["score"]]
     coverage = [f"{c * 100:.0f} %" for c in snapshots["coverage"]]
-    title = "Score history" + (f": {_text(client)}" if client else "")
+    title = "Score history" + (f": {plain(client)}" if client else "")
     fig = _figure(
         go.Scatter(
             x=[pd.Timestamp(d) for d in snapshots["snapshot_date"]],
@@ -115,7 +110,7 @@ def history_figure(snapshots: pd.DataFrame, bands: pd.DataFrame, client: str = "
             connectgaps=False,
             line={"color": "#111827", "width": 2},
             marker={"size": 8},
-            customdata=[[_text(t), c] for t, c in zip(snapshots["tier"], coverage, strict=True)],
+            customdata=[[plain(t), c] for t, c in zip(snapshots["tier"], coverage, strict=True)],
             hovertemplate="%{x|%Y-%m-%d}: %{y:.1f} (%{customdata[0]}, coverage "
             "%{customdata[1]})<extra></extra>",
             name="score",
@@ -148,7 +143,7 @@ def history_figure(snapshots: pd.DataFrame, bands: pd.DataFrame, client: str = "
                 "x": 1,
                 "xanchor": "right",
                 "y": (float(row.min_score) + float(row.max_score)) / 2,
-                "text": _text(row.tier),
+                "text": plain(row.tier),
                 "showarrow": False,
                 "font": {"color": row.colour, "size": 11},
             }

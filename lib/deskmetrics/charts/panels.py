@@ -11,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from deskmetrics.charts.dashboard import ChartData
+from deskmetrics.charts.text import plain
 from deskmetrics.charts.theme import COLORS, styled
 
 PALETTE = [
@@ -91,8 +92,9 @@ def panel_figure(frame: pd.DataFrame, chart) -> go.Figure:
 
 
 def _label(value) -> str:
+    """A category as Plotly text: client, board and technician names are data, not markup."""
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d")
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return "(none)"
-    return str(value)
+    return plain(value)

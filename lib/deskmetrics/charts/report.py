@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from deskmetrics.charts.text import plain
 from deskmetrics.charts.theme import COLORS, styled
 from deskmetrics.insights.summary import PeriodSummary
 
@@ -41,7 +42,7 @@ def hbar(frame: pd.DataFrame, label: str, value: str, title: str, unit: str = ""
     fig = go.Figure(
         go.Bar(
             x=top[value].tolist() if len(top) else [],
-            y=top[label].astype(str).str.slice(0, 48).tolist() if len(top) else [],
+            y=[plain(v) for v in top[label].astype(str).str.slice(0, 48)] if len(top) else [],
             orientation="h",
             marker_color=COLORS["primary"],
         )
@@ -79,8 +80,8 @@ def affinity_chart(affinity: pd.DataFrame) -> go.Figure:
     fig = go.Figure(
         go.Heatmap(
             z=grid.to_numpy().tolist(),
-            x=[str(c) for c in grid.columns],
-            y=[str(t) for t in grid.index],
+            x=[plain(c) for c in grid.columns],
+            y=[plain(t) for t in grid.index],
             colorscale="Blues",
             colorbar={"title": "tickets"},
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -135,7 +136,11 @@ def _drill_frame(frame: pd.DataFrame, scope: Scope, settings: Settings) -> pd.Da
             "owner": frame["owner_name"].fillna(frame["owner_tech_id"]),
             "age_days": np.floor((until - created).dt.total_seconds() / 86400).astype("Int64"),
             "created": created.dt.tz_convert(settings.zone).dt.strftime("%Y-%m-%d %H:%M"),
-            "link": [template.format(ticket_id=i) if template else "" for i in frame["ticket_id"]],
+            # the id is data: percent-encoded, it stays one path segment of the configured URL
+            "link": [
+                template.format(ticket_id=quote(str(i), safe="")) if template else ""
+                for i in frame["ticket_id"]
+            ],
         }
     )
 

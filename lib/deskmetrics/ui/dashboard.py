@@ -12,7 +12,7 @@ from html import escape
 
 import ipywidgets as w
 import plotly.graph_objects as go
-from IPython.display import HTML, Markdown
+from IPython.display import HTML
 
 from deskmetrics.access.viewer import STAFF, Viewer
 from deskmetrics.charts.dashboard import (
@@ -121,9 +121,12 @@ class DashboardTab:
     def filters(self):
         if self.static:
             s = self.state
-            chosen = [f"{k.title()}: {s[k]}" for k in ("client", "board", "category") if s[k]]
-            return Markdown(
-                f"**Period** {s['date_from']} to {s['date_to']}"
+            # HTML, not Markdown: a name is escaped once and shows as typed, * and _ included
+            chosen = [
+                f"{k.title()}: {escape(s[k])}" for k in ("client", "board", "category") if s[k]
+            ]
+            return HTML(
+                f"<b>Period</b> {s['date_from']} to {s['date_to']}"
                 + ("; " + "; ".join(chosen) if chosen else "; all clients, boards and categories")
             )
         return self._filters_box

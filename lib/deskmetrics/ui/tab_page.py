@@ -130,7 +130,7 @@ class TabPage:
     def filters(self):
         if self.static:
             s = self.state
-            chosen = [f"{FILTER_LABELS[k]}: {s[k]}" for k in self.spec.filters if s[k]]
+            chosen = [f"{FILTER_LABELS[k]}: {escape(str(s[k]))}" for k in self.spec.filters if s[k]]
             text = f"<b>Period</b> {s['date_from']} to {s['date_to']}"
             return HTML(text + ("; " + "; ".join(chosen) if chosen else "; no other filters"))
         return self._filters_box

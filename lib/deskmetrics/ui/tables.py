@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 import base64
+import re
 from html import escape
 
 import pandas as pd
+
+# what a browser ignores in a URL before reading its scheme ("java\tscript:" is javascript:)
+_URL_IGNORED = re.compile(r"[\x00-\x20]")
+LINK_SCHEMES = ("http:", "https:")
+
+
+def safe_href(url: str) -> bool:
+    """Whether ``url`` may be a link: http(s), or relative. Escaping keeps a URL inside its
+    attribute but cannot stop a ``javascript:`` link from running when clicked."""
+    plain = _URL_IGNORED.sub("", url).lower()
+    scheme = re.match(r"^[a-z][a-z0-9+.-]*:", plain)
+    return scheme is None or scheme.group(0) in LINK_SCHEMES
+
 
 STYLE = """<style>
 .dm-table{border-collapse:collapse;font-size:12px;margin:4px 0;font-family:Inter,Segoe UI,
@@ -40,7 +54,7 @@ def frame_html(
         for column in frame.columns:
             text = escape(_cell(row[column]))
             numeric = isinstance(row[column], int | float) and not isinstance(row[column], bool)
-            if links and column == "ticket_id" and row.get(links):
+            if links and column == "ticket_id" and row.get(links) and safe_href(row[links]):
                 text = f'<a href="{escape(row[links])}" target="_blank" rel="noopener">{text}</a>'
             cells.append(f'<td class="num">{text}</td>' if numeric else f"<td>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
