@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 import xss_payloads as x
+from serving_app import STAFF_HEADERS
 
 pytestmark = pytest.mark.browser
 LOAD_TIMEOUT = 120_000
@@ -131,7 +132,7 @@ def test_hostile_names_titles_and_comments_render_as_text_on_every_tab(
     base = voila_server(url, x.CONFIG)
     problems = []
     for tab, (query, read) in TABS.items():
-        page = browser.new_page()
+        page = browser.new_page(extra_http_headers=STAFF_HEADERS)
         dialogs: list[str] = []
         page.on("dialog", lambda d, seen=dialogs: (seen.append(d.message), d.dismiss()))
         page.goto(f"{base}/voila/render/{tab}.ipynb?{query}", timeout=LOAD_TIMEOUT)
