@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from pathlib import Path
 
+import plotly
 import tornado.web
 from jupyter_core.utils import ensure_async
 from tornado.httputil import HTTPServerRequest
@@ -22,6 +24,9 @@ from deskmetrics.serving.guard import CURRENT_OWNER, Guard, KernelOwners
 from deskmetrics.serving.handlers import LinkHandler, LoginHandler, LogoutHandler, RefusedHandler
 from deskmetrics.serving.identity import Identities
 from deskmetrics.serving.routes import KERNEL_ID
+from deskmetrics.ui.plotly_assets import BUNDLE_ROUTE
+
+PLOTLY_BUNDLE = Path(plotly.__file__).parent / "package_data" / "widgetbundle.js"
 
 KERNEL_KEY_ENV = "DESKMETRICS_KERNEL_KEY"  # kernels send it when they fetch their page address
 
@@ -53,6 +58,19 @@ class OwnedVoilaHandler(TornadoVoilaHandler):
             await super().get(path)
         finally:
             CURRENT_OWNER.reset(token)
+
+
+class PlotlyBundleHandler(tornado.web.RequestHandler):
+    """plotly's widget bundle as a module script, cached for a year (the address is versioned)."""
+
+    _body: bytes | None = None
+
+    def get(self) -> None:
+        if PlotlyBundleHandler._body is None:
+            PlotlyBundleHandler._body = PLOTLY_BUNDLE.read_bytes()
+        self.set_header("Content-Type", "text/javascript; charset=utf-8")
+        self.set_header("Cache-Control", "private, max-age=31536000, immutable")
+        self.finish(PlotlyBundleHandler._body)
 
 
 class KeyedRequestInfoHandler(RequestInfoSocketHandler):
@@ -105,6 +123,7 @@ class DeskmetricsVoila(Voila):
             (r"/logout/?", LogoutHandler, {"identities": self.identities}),
             (r"/link/([^/]+)/?", LinkHandler, {"identities": self.identities}),
             (rf"/voila/query/([^/]+)/({KERNEL_ID})", KeyedRequestInfoHandler),
+            (BUNDLE_ROUTE, PlotlyBundleHandler),  # once per browser (see ui.plotly_assets)
         ]
         theirs = []
         for pattern, handler, *rest in super().init_handlers():

@@ -34,7 +34,8 @@ def voila_config(pool_size: int, cull_minutes: int, timeout_seconds: int) -> Con
     config.VoilaConfiguration.preheat_kernel = True
     config.VoilaConfiguration.default_pool_size = pool_size
     config.VoilaConfiguration.show_tracebacks = False
-    config.VoilaConfiguration.http_header_envs = ["X-Deskmetrics-User"]  # set by the guard
+    # who asked (set by the guard) and, behind a TLS proxy, the scheme the browser used
+    config.VoilaConfiguration.http_header_envs = ["X-Deskmetrics-User", "X-Forwarded-Proto"]
     config.VoilaKernelManager.kernel_pools_config = {"default": {"pool_size": pool_size}}
     config.VoilaKernelManager.preheat_denylist = ["reports/"]
     config.VoilaKernelManager.fill_delay = 0.5
