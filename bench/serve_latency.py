@@ -1,0 +1,316 @@
+"""Benchmark: the stakeholder app in a real browser: first paint, filter changes, concurrency.
+
+Usage:  .venv/bin/python bench/serve_latency.py --warehouse duckdb:////tmp/dm-bench/serve-1m.duckdb
+        [--tabs dashboard service_quality help_desk customer_experience health business]
+        [--changes 20] [--sessions 20] [--session-changes 5] [--think 10] [--skip-cold]
+
+The warehouse must exist (build one with bench/business_scale.py; the README's numbers used
+1,000,000 tickets). The script runs `deskmetrics serve` (staff token, a pool of one preheated
+kernel per tab) and Debian's Chromium through Playwright, and prints:
+
+1. first paint per tab from a warm pool: time from navigation to the first data visual (the
+   KPI tiles on the Dashboard, the segments chart on Health, the first panel chart elsewhere),
+   and to the whole page's charts; the next tab waits until the pool has refilled and the
+   machine is quiet again;
+2. the same from a cold start (a second server with no pool: the kernel starts on request);
+3. filter change latency on the Dashboard: choose another client, time until the trend chart
+   shows the new client's numbers (p50, p95);
+4. --sessions browser sessions at once on the Dashboard, each changing the client
+   --session-changes times with a random pause of up to 2 x --think seconds between changes
+   (a reader looking at the page): p50, p95 and max latency over all changes;
+5. memory per kernel (resident set size, and unique set size where the OS reports it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+from playwright.async_api import async_playwright
+from playwright.sync_api import sync_playwright
+
+from deskmetrics.reports.printer import CHROMIUM_ARGS
+from deskmetrics.serving import serve_command
+
+CHROMIUM = os.environ.get("DESKMETRICS_CHROMIUM", "/usr/bin/chromium")
+TABS = ("dashboard", "service_quality", "help_desk", "customer_experience", "health", "business")
+FIRST_VISUAL = {"dashboard": ".dm-kpis", "health": ".dm-health-segments .js-plotly-plot"}
+TOKEN = "bench-" + secrets.token_urlsafe(16)
+HEADERS = {"Authorization": f"token {TOKEN}"}
+LOAD_TIMEOUT_MS = 180_000
+# the trend chart's numbers, to see when a filter change has reached it
+TREND = "() => JSON.stringify([...document.querySelectorAll('.js-plotly-plot')].map(g => g.data && g.data.map(t => t.y)))"
+
+
+def start_server(
+    warehouse: str, pool_size: int, folder: Path
+) -> tuple[subprocess.Popen, str, Path]:
+    port = _free_port()
+    log = folder / f"serve-pool{pool_size}.log"
+    env = dict(
+        os.environ,
+        DESKMETRICS_WAREHOUSE=warehouse,
+        DESKMETRICS_SECRET_KEY=secrets.token_urlsafe(48),
+        DESKMETRICS_STAFF_TOKEN=TOKEN,
+        DESKMETRICS_ACCESS_DB=f"sqlite:///{folder / 'access.sqlite'}",
+    )
+    proc = subprocess.Popen(
+        serve_command(port, pool_size=pool_size),
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            httpx.get(f"{base}/login", timeout=1)
+            return proc, base, log
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    raise SystemExit(f"the app did not start; see {log}")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def kernels(server: subprocess.Popen) -> list[psutil.Process]:
+    return [
+        p
+        for p in psutil.Process(server.pid).children(recursive=True)
+        if "ipykernel" in " ".join(p.cmdline())
+    ]
+
+
+def wait_quiet(server: subprocess.Popen, expected_kernels: int, timeout: float = 600) -> None:
+    """Until the pool holds its kernels and they (and the server) have stopped working."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        procs = kernels(server)
+        if len(procs) >= expected_kernels:
+            busy = sum(_cpu(p) for p in [*procs, psutil.Process(server.pid)])
+            if busy < 10:  # percent of one core, summed
+                return
+        time.sleep(1)
+    print(f"warning: the app was still busy after {timeout:.0f} s", file=sys.stderr)
+
+
+def _cpu(proc: psutil.Process) -> float:
+    try:
+        return proc.cpu_percent(interval=0.5)
+    except psutil.Error:
+        return 0.0
+
+
+def first_paint(base: str, tab: str, browser) -> tuple[float, float]:
+    context = browser.new_context(extra_http_headers=HEADERS)
+    page = context.new_page()
+    started = time.perf_counter()
+    page.goto(f"{base}/voila/render/{tab}.ipynb", wait_until="commit", timeout=LOAD_TIMEOUT_MS)
+    page.wait_for_selector(FIRST_VISUAL.get(tab, ".js-plotly-plot"), timeout=LOAD_TIMEOUT_MS)
+    first = time.perf_counter() - started
+    page.wait_for_load_state("load", timeout=LOAD_TIMEOUT_MS)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.jupyter-widgets')].every(e => !e.innerText.includes('Loading widget'))",
+        timeout=LOAD_TIMEOUT_MS,
+    )
+    whole = time.perf_counter() - started
+    context.close()
+    return first, whole
+
+
+def paint_table(base, server, tabs, pooled: bool) -> dict[str, tuple[float, float]]:
+    results = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        warm = browser.new_context(extra_http_headers=HEADERS)  # the browser's cache of plotly
+        page = warm.new_page()
+        page.goto(f"{base}/voila/static/deskmetrics/plotly-widget.js", timeout=LOAD_TIMEOUT_MS)
+        warm.close()
+        for tab in tabs:
+            if pooled:
+                wait_quiet(server, len(tabs))
+            results[tab] = first_paint(base, tab, browser)
+        browser.close()
+    return results
+
+
+async def _client_options(page) -> list[str]:
+    return await page.locator(".dm-filter-client option").evaluate_all(
+        "options => options.map(o => o.value)"
+    )
+
+
+async def change_latencies(page, changes: int, think: float, rng: random.Random) -> list[float]:
+    select = page.locator(".dm-filter-client select")
+    labels = await page.locator(".dm-filter-client option").all_inner_texts()
+    out = []
+    for _ in range(changes):
+        if think:
+            await asyncio.sleep(rng.uniform(0, 2 * think))
+        before = await page.evaluate(TREND)
+        choice = rng.choice(labels[1:])
+        started = time.perf_counter()
+        await select.select_option(label=choice)
+        await page.wait_for_function(
+            f"before => ({TREND})() !== before", arg=before, timeout=LOAD_TIMEOUT_MS, polling=20
+        )
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+async def sessions_run(base: str, sessions: int, changes: int, think: float, seed: int):
+    rng = random.Random(seed)
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        pages = []
+        for _ in range(sessions):
+            context = await browser.new_context(extra_http_headers=HEADERS)
+            pages.append(await context.new_page())
+        await asyncio.gather(
+            *(
+                p.goto(f"{base}/voila/render/dashboard.ipynb", timeout=LOAD_TIMEOUT_MS)
+                for p in pages
+            )
+        )
+        await asyncio.gather(
+            *(
+                p.wait_for_selector(".dm-filter-client select", timeout=LOAD_TIMEOUT_MS)
+                for p in pages
+            )
+        )
+        await asyncio.sleep(5)
+        started = time.perf_counter()
+        runs = await asyncio.gather(
+            *(change_latencies(p, changes, think, random.Random(rng.random())) for p in pages)
+        )
+        wall = time.perf_counter() - started
+        await browser.close()
+    return [x for run in runs for x in run], wall
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def memory_table(server: subprocess.Popen) -> list[tuple[str, float, float | None]]:
+    rows = []
+    for proc in kernels(server):
+        try:
+            info = proc.memory_full_info()
+            uss = info.uss / 2**20
+        except psutil.Error:
+            info, uss = proc.memory_info(), None
+        rows.append((str(proc.pid), info.rss / 2**20, uss))
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--warehouse", required=True)
+    parser.add_argument("--tabs", nargs="+", default=list(TABS), choices=TABS)
+    parser.add_argument("--changes", type=int, default=20)
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--session-changes", type=int, default=5)
+    parser.add_argument("--think", type=float, default=10.0)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--skip-cold", action="store_true")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="dm-serve-bench-"))
+    print(f"warehouse {args.warehouse}; {os.cpu_count()} CPUs; logs in {folder}", flush=True)
+
+    server, base, _ = start_server(args.warehouse, 1, folder)
+    try:
+        wait_quiet(server, len(TABS))
+        warm = paint_table(base, server, args.tabs, pooled=True)
+        wait_quiet(server, len(TABS))
+        memory_idle = memory_table(server)
+
+        # filter changes on one Dashboard page
+        async def one():
+            async with async_playwright() as pw:
+                browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                context = await browser.new_context(extra_http_headers=HEADERS)
+                page = await context.new_page()
+                await page.goto(f"{base}/voila/render/dashboard.ipynb", timeout=LOAD_TIMEOUT_MS)
+                await page.wait_for_selector(".dm-filter-client select", timeout=LOAD_TIMEOUT_MS)
+                await asyncio.sleep(3)
+                out = await change_latencies(page, args.changes, 0.5, random.Random(args.seed))
+                await browser.close()
+                return out
+
+        single = asyncio.run(one())
+        wait_quiet(server, len(TABS))
+        many, wall = asyncio.run(
+            sessions_run(base, args.sessions, args.session_changes, args.think, args.seed)
+        )
+        memory_busy = memory_table(server)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+    cold = {}
+    if not args.skip_cold:
+        server, base, _ = start_server(args.warehouse, 0, folder)
+        try:
+            time.sleep(3)
+            cold = paint_table(base, server, args.tabs, pooled=False)
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+
+    print("\nFirst paint (s): navigation to first data visual / to every chart drawn")
+    print(
+        "| tab | warm pool: first visual | warm: whole page | cold: first visual | cold: whole page |"
+    )
+    print("|---|---|---|---|---|")
+    for tab in args.tabs:
+        w1, w2 = warm[tab]
+        c1, c2 = cold.get(tab, (float("nan"), float("nan")))
+        print(f"| {tab} | {w1:.2f} | {w2:.2f} | {c1:.2f} | {c2:.2f} |")
+    print(f"\nFilter change to updated chart, one Dashboard session, {len(single)} client changes:")
+    print(
+        f"p50 {pct(single, 0.5):.0f} ms, p95 {pct(single, 0.95):.0f} ms, max {max(single):.0f} ms"
+    )
+    print(
+        f"\n{args.sessions} sessions at once on the Dashboard, {args.session_changes} changes each, "
+        f"pauses up to {2 * args.think:.0f} s ({len(many)} changes in {wall:.0f} s):"
+    )
+    print(f"p50 {pct(many, 0.5):.0f} ms, p95 {pct(many, 0.95):.0f} ms, max {max(many):.0f} ms")
+    for title, rows in (
+        ("idle pool", memory_idle),
+        (f"with {args.sessions} sessions", memory_busy),
+    ):
+        rss = [r[1] for r in rows]
+        uss = [r[2] for r in rows if r[2] is not None]
+        print(
+            f"\nMemory per kernel, {title} ({len(rows)} kernels): RSS median "
+            f"{statistics.median(rss):.0f} MiB, max {max(rss):.0f} MiB"
+            + (
+                f"; USS median {statistics.median(uss):.0f} MiB, max {max(uss):.0f} MiB"
+                if uss
+                else ""
+            )
+            + f"; all kernels {sum(rss):.0f} MiB RSS"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
