@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import pytest
 from health.health_small import EARLY, load_health_small
-from serving_app import STAFF_HEADERS
+
+from deskmetrics.access.store import AccessStore
 
 pytestmark = pytest.mark.browser
 LOAD_TIMEOUT = 120_000
 STEP_TIMEOUT = 30_000
 ACTOR = "voila-tester"
+PASSWORD = "a password for the tests"
 
 
 @pytest.fixture
@@ -23,9 +25,16 @@ def health_site(browser, voila_server, tmp_path, monkeypatch):
     url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
     health = load_health_small(url)
     health.snapshot(EARLY)
-    monkeypatch.setenv("DESKMETRICS_USER", ACTOR)  # the kernel records edits as this person
+    # the kernel records edits as the staff login, whatever the server's OS user is
+    monkeypatch.setenv("DESKMETRICS_USER", "not-this-one")
+    AccessStore(f"sqlite:///{tmp_path / 'access.sqlite'}").add_staff(ACTOR, PASSWORD, actor="t")
     base = voila_server(url, CONFIG)
-    page = browser.new_page(extra_http_headers=STAFF_HEADERS)
+    page = browser.new_page()
+    page.goto(f"{base}/login", timeout=LOAD_TIMEOUT)
+    page.fill("#username", ACTOR)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/voila/render/dashboard.ipynb", timeout=LOAD_TIMEOUT)
     yield health, base, page
     page.close()
 

@@ -172,3 +172,36 @@ def _name(scoped) -> str:
 
         query = select(clients.c.name).where(clients.c.client_id == scoped["client"])
         return conn.execute(query).scalar()
+
+
+# -- under `deskmetrics serve` the kernel trusts only what the guard vouched for ---------------
+@pytest.fixture
+def served(monkeypatch):
+    monkeypatch.setenv("DESKMETRICS_KERNEL_KEY", "k" * 32)
+    monkeypatch.delenv("HTTP_X_DESKMETRICS_VIEWER", raising=False)
+    return monkeypatch
+
+
+def test_under_the_app_a_page_the_guard_did_not_vouch_for_is_refused(scoped, link, served):
+    served.setenv("QUERY_STRING", f"link={link}")
+    with pytest.raises(AccessError, match="did not say who is viewing"):
+        page_request(("client",))
+
+
+def test_under_the_app_the_vouched_link_decides_whatever_the_address_says(scoped, link, served):
+    served.setenv("HTTP_X_DESKMETRICS_VIEWER", f"link {link}")
+    served.setenv(
+        "QUERY_STRING", "%6Cink=x&client=SOMEONE-ELSE"
+    )  # an encoded 'link' changes nothing
+    request = page_request(("client",))
+    assert request.viewer.client_id == scoped["client"]
+    assert request.params["client"] == scoped["client"]
+
+
+def test_a_pooled_kernel_without_its_address_refuses_to_build(served):
+    served.setenv("VOILA_PREHEAT", "True")
+    served.setenv("HTTP_X_DESKMETRICS_VIEWER", "staff")
+    served.delenv("QUERY_STRING", raising=False)
+    served.setattr("deskmetrics.ui.page_request.wait_for_page_address", lambda: None)
+    with pytest.raises(AccessError, match="never received its address"):
+        page_request(("client",))

@@ -25,8 +25,17 @@ def secret_key() -> bytes:
     return value.encode()
 
 
+MIN_TOKEN_CHARS = 24
+
+
 def staff_token() -> str | None:
+    """The shared staff token, if set; refused when short enough to guess."""
     value = os.environ.get(STAFF_TOKEN_ENV, "")
+    if value and len(value) < MIN_TOKEN_CHARS:
+        raise AccessError(
+            f"${STAFF_TOKEN_ENV} must be at least {MIN_TOKEN_CHARS} characters "
+            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+        )
     return value or None
 
 

@@ -87,8 +87,13 @@ def _tag_kernels(kernel_manager, owners: KernelOwners) -> None:
     shutdown = kernel_manager.shutdown_kernel
 
     async def get_rendered_notebook(*args, **kwargs):
-        task, cache, kernel_id = await take(*args, **kwargs)
-        owners.claim(kernel_id, CURRENT_OWNER.get())
+        owner = CURRENT_OWNER.get()
+        reset = CURRENT_OWNER.set(None)  # the pool refill started in here belongs to nobody yet
+        try:
+            task, cache, kernel_id = await take(*args, **kwargs)
+        finally:
+            CURRENT_OWNER.reset(reset)
+        owners.claim(kernel_id, owner)
         return task, cache, kernel_id
 
     async def start_kernel(*args, **kwargs):
@@ -98,6 +103,7 @@ def _tag_kernels(kernel_manager, owners: KernelOwners) -> None:
 
     async def shutdown_kernel(kernel_id, *args, **kwargs):
         owners.release(kernel_id)
+        RequestInfoSocketHandler._cache.pop(kernel_id, None)  # its page address (and link)
         return await ensure_async(shutdown(kernel_id, *args, **kwargs))
 
     if take is not None:

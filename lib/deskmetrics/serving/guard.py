@@ -24,6 +24,7 @@ from deskmetrics.serving.routes import CLIENT_NOTEBOOKS, Route, match
 CURRENT_OWNER: ContextVar[str | None] = ContextVar("deskmetrics_kernel_owner", default=None)
 HOME = "/voila/render/dashboard.ipynb"
 USER_HEADER = "X-Deskmetrics-User"
+VIEWER_HEADER = "X-Deskmetrics-Viewer"
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Decision:
     location: str | None = None  # redirect here instead
     reason: str = ""
     requester: Requester | None = None
+    viewer: str | None = None  # what the kernel is told: "staff" or "link <token>"
 
 
 class KernelOwners:
@@ -74,10 +76,15 @@ class Guard:
 
     def decide(self, request: HTTPServerRequest) -> Decision:
         decision = self._decide(request)
-        # kernels learn who asked through this header (Voilà passes it on); never the caller's
-        request.headers.pop(USER_HEADER, None)
-        if decision.allow and decision.requester is not None:
-            request.headers[USER_HEADER] = decision.requester.display_name
+        # kernels learn who asked and what they may see through these headers (Voilà passes
+        # them on as HTTP_X_DESKMETRICS_*); never through anything the caller sent
+        for header in (USER_HEADER, VIEWER_HEADER):
+            request.headers.pop(header, None)
+        requester = decision.requester
+        if decision.allow and requester is not None:
+            request.headers[USER_HEADER] = requester.display_name
+            staff = "staff" if requester.is_staff else f"link {requester.token}"
+            request.headers[VIEWER_HEADER] = decision.viewer or staff
         return decision
 
     def _decide(self, request: HTTPServerRequest) -> Decision:
@@ -119,7 +126,9 @@ class Guard:
         if notebook not in CLIENT_NOTEBOOKS:
             return _refuse(403, "a client link opens the client tabs only")
         if requester is not None and (requester.is_staff or requester.token == link):
-            return _allow(requester if requester.is_staff else Requester(claims=claims, token=link))
+            # staff opening a client link see what the client sees
+            owner = requester if requester.is_staff else Requester(claims=claims, token=link)
+            return Decision(True, requester=owner, viewer=f"link {link}")
         # first visit with this link: set its cookie, then come back to this page
         return _redirect(f"/link/{quote(link, safe='')}?next={quote(request.uri, safe='')}")
 

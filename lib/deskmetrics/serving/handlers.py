@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from html import escape
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from tornado.web import RequestHandler
 
@@ -12,8 +12,8 @@ from deskmetrics.errors import AccessError
 from deskmetrics.serving.guard import HOME
 from deskmetrics.serving.identity import COOKIE, STAFF_SESSION_DAYS, Identities
 
-MAX_FAILURES = 5  # per address, within FAILURE_WINDOW_SECONDS, before logins are refused
-FAILURE_WINDOW_SECONDS = 900
+MAX_FAILURES = 5  # per address, within FAILURE_WINDOW, before logins are refused
+FAILURE_WINDOW = 900  # seconds
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>{title}</title>
 <style>body{{font-family:Inter,Segoe UI,Helvetica,Arial,sans-serif;background:#f3f4f6;
@@ -25,8 +25,12 @@ background:#2563eb;color:#fff;border:0;border-radius:6px}}.dm-error{{color:#b91c
 
 
 def safe_next(value: str | None, default: str = HOME) -> str:
-    """Only paths on this server: never another site, never a protocol-relative URL."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+    """Only paths on this server: never another site, never a protocol-relative URL (browsers
+    drop tabs and newlines, so ``/\t/evil.com`` would be one)."""
+    if not value or any(ord(c) < 0x21 or c == "\\" for c in value):
+        return default
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or not value.startswith("/") or value.startswith("//"):
         return default
     return value
 
@@ -58,34 +62,51 @@ class LoginHandler(BaseHandler):
     def get(self) -> None:
         token = self.get_argument("token", None)
         target = safe_next(self.get_argument("next", None))
-        if token is not None:
-            if self.identities.token_matches(token):
-                self.set_auth_cookie(self.identities.staff_cookie("token"), STAFF_SESSION_DAYS)
-                self.redirect(target)
-                return
+        if token is None:
+            self._form(target)
+        elif self._locked_out():
+            self._form(target, "Too many failed logins; wait 15 minutes.", status=429)
+        elif self.identities.token_matches(token):
+            self.failures.pop(self._address(), None)
+            self.set_auth_cookie(self.identities.staff_cookie("token"), STAFF_SESSION_DAYS)
+            self.redirect(target)
+        else:
+            self._failed()
             self._form(target, "That token is not valid.", status=403)
-            return
-        self._form(target)
+
+    def _address(self) -> str:
+        return self.request.remote_ip or "?"
+
+    def _recent_failures(self) -> list[float]:
+        now = time.time()
+        recent = [t for t in self.failures.get(self._address(), []) if now - t < FAILURE_WINDOW]
+        if recent:
+            self.failures[self._address()] = recent
+        else:
+            self.failures.pop(self._address(), None)  # keeps the table small
+        return recent
+
+    def _locked_out(self) -> bool:
+        return len(self._recent_failures()) >= MAX_FAILURES
+
+    def _failed(self) -> None:
+        self.failures[self._address()] = [*self._recent_failures(), time.time()]
 
     def post(self) -> None:
         self.check_xsrf_cookie()
         target = safe_next(self.get_argument("next", None))
-        address = self.request.remote_ip or "?"
-        recent = [
-            t for t in self.failures.get(address, []) if time.time() - t < FAILURE_WINDOW_SECONDS
-        ]
-        if len(recent) >= MAX_FAILURES:
+        if self._locked_out():
             self._form(target, "Too many failed logins; wait 15 minutes.", status=429)
             return
         user = self.get_argument("username", "").strip()
         password = self.get_argument("password", "")
         store = self.identities.store
         if user and store.check_password(user, password):
-            self.failures.pop(address, None)
+            self.failures.pop(self._address(), None)
             self.set_auth_cookie(self.identities.staff_cookie(user), STAFF_SESSION_DAYS)
             self.redirect(target)
             return
-        self.failures[address] = [*recent, time.time()]
+        self._failed()
         self._form(target, "Wrong user name or password.", status=403)
 
     def _form(self, target: str, error: str = "", status: int = 200) -> None:

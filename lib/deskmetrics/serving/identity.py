@@ -40,7 +40,9 @@ class Requester:
     @property
     def display_name(self) -> str:
         """Who made a change, for audit rows: the staff login, or the client link's id."""
-        return self.user if self.is_staff else f"client link {self.claims.link_id}"
+        if self.is_staff:
+            return "staff token" if self.user == "token" else self.user
+        return f"client link {self.claims.link_id}"
 
     @property
     def owner_key(self) -> str:
@@ -55,6 +57,7 @@ class Identities:
         self.cookie_secret = derived_key(key, "login-cookie")
         self.key, self.store, self.staff_token = key, store, staff_token
         self._revoked: dict[str, tuple[float, bool]] = {}
+        self._staff: dict[str, tuple[float, bool]] = {}
 
     # -- cookies --------------------------------------------------------------------------
     def staff_cookie(self, user: str) -> bytes:
@@ -89,7 +92,9 @@ class Identities:
             return None
         kind, _, value = raw.decode().partition(":")
         if kind == "staff" and value:
-            return Requester(user=value)
+            # a removed login or a withdrawn token ends its sessions too
+            still = self.staff_token is not None if value == "token" else self._is_staff(value)
+            return Requester(user=value) if still else None
         if kind == "link":
             try:
                 return Requester(claims=self.check_link(value), token=value)
@@ -99,6 +104,15 @@ class Identities:
 
     def link_in_query(self, request: HTTPServerRequest) -> str | None:
         return link_token_in(request.query)
+
+    def _is_staff(self, user: str) -> bool:
+        now = time.monotonic()
+        cached = self._staff.get(user)
+        if cached is not None and now - cached[0] < REVOCATION_TTL_SECONDS:
+            return cached[1]
+        known = user in self.store.staff()
+        self._staff[user] = (now, known)
+        return known
 
     def _is_revoked(self, link_id: str) -> bool:
         now = time.monotonic()

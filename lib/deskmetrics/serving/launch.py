@@ -35,7 +35,11 @@ def voila_config(pool_size: int, cull_minutes: int, timeout_seconds: int) -> Con
     config.VoilaConfiguration.default_pool_size = pool_size
     config.VoilaConfiguration.show_tracebacks = False
     # who asked (set by the guard) and, behind a TLS proxy, the scheme the browser used
-    config.VoilaConfiguration.http_header_envs = ["X-Deskmetrics-User", "X-Forwarded-Proto"]
+    config.VoilaConfiguration.http_header_envs = [
+        "X-Deskmetrics-User",
+        "X-Deskmetrics-Viewer",
+        "X-Forwarded-Proto",
+    ]
     config.VoilaKernelManager.kernel_pools_config = {"default": {"pool_size": pool_size}}
     config.VoilaKernelManager.preheat_denylist = ["reports/"]
     config.VoilaKernelManager.fill_delay = 0.5
@@ -69,7 +73,11 @@ def _prepare_environment(host: str, warehouse: str | None, config: str | None) -
     if config:
         os.environ["DESKMETRICS_CONFIG"] = str(Path(config).resolve())
     os.environ["DESKMETRICS_KERNEL_KEY"] = secrets.token_urlsafe(32)
-    os.environ["VOILA_APP_IP"] = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+    # where pooled kernels reach the app for their page address
+    if host in ("0.0.0.0", "", "::"):
+        os.environ["VOILA_APP_IP"] = "127.0.0.1" if host != "::" else "[::1]"
+    else:
+        os.environ["VOILA_APP_IP"] = f"[{host}]" if ":" in host else host
     if len(os.environ.get(SECRET_ENV, "")) < 32:
         os.environ[SECRET_ENV] = secrets.token_urlsafe(48)
         notes.append(

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
-from deskmetrics.access.viewer import STAFF, Viewer, viewer_from_query
+from deskmetrics.access.viewer import LINK_PARAM, STAFF, Viewer, viewer_from_query
+from deskmetrics.errors import AccessError
 from deskmetrics.ui.query import query_overrides
 
 KERNEL_KEY_ENV = "DESKMETRICS_KERNEL_KEY"
+VIEWER_ENV = "HTTP_X_DESKMETRICS_VIEWER"  # set by the app's guard, passed on by Voilà
 _answered = False
 
 
@@ -48,11 +51,31 @@ class PageRequest:
     viewer: Viewer
 
 
+def served_by_app() -> bool:
+    """True in a kernel of `deskmetrics serve`, whose guard says who is looking."""
+    return bool(os.environ.get(KERNEL_KEY_ENV))
+
+
+def page_viewer(query: str) -> Viewer:
+    """Under the app: the viewer its guard vouched for, nothing else (a page it did not vouch
+    for is refused). Elsewhere (JupyterLab, plain Voilà): the address's ``link``, if any."""
+    if not served_by_app():
+        return viewer_from_query(query)
+    vouched = os.environ.get(VIEWER_ENV, "")
+    if vouched == "staff":
+        return STAFF
+    if vouched.startswith("link "):
+        return viewer_from_query(urlencode({LINK_PARAM: vouched.removeprefix("link ")}))
+    raise AccessError("the app did not say who is viewing this page; reload it")
+
+
 def page_request(allowed: tuple[str, ...]) -> PageRequest:
     """The address's parameters and viewer; a client link always wins over ``client=``."""
     wait_for_page_address()
+    if os.environ.get("VOILA_PREHEAT") == "True" and "QUERY_STRING" not in os.environ:
+        raise AccessError("this page never received its address; reload it")
     query = os.environ.get("QUERY_STRING", "")
-    viewer = viewer_from_query(query) if "link=" in query else STAFF
+    viewer = page_viewer(query)
     params = query_overrides(allowed, query)
     if not viewer.is_staff:
         params["client"] = viewer.client_id
