@@ -16,6 +16,25 @@ PG_ADMIN_URL = os.environ.get(
     "DESKMETRICS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 IN_CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM = os.environ.get("DESKMETRICS_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium (Debian's) for the whole run: Playwright's sync API allows one
+    per thread, so every test that needs a browser shares this one."""
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        if IN_CI:
+            pytest.fail(f"Chromium is required in CI but missing at {CHROMIUM}")
+        pytest.skip("Chromium not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    from deskmetrics.reports.printer import CHROMIUM_ARGS  # one set of flags for every Chromium
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
 
 
 def _pg_admin():

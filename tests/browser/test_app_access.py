@@ -349,6 +349,9 @@ def test_a_preheated_page_honours_its_query_parameters(app, browser):
     assert page.locator(".dm-filter-from input").input_value() == "2026-01-05"
     assert page.locator(".dm-filter-to input").input_value() == "2026-02-03"
     assert "Using pre-heated kernel" in app["log"].read_text()
+    # staff see how fresh the data is and may refresh it
+    assert "Data as of" in page.inner_text(".dm-freshness")
+    assert page.locator(".dm-refresh-button").is_visible()
     print(f"preheated service_quality with parameters: first paint {elapsed:.1f} s")
     page.close()
 
@@ -365,6 +368,8 @@ def test_a_client_link_page_shows_its_client_only(app, browser):
     options = page.locator(".dm-filter-client option").all_inner_texts()
     assert [o.replace("\xa0", " ") for o in options] == [names[app["a"]]]
     assert "Business" not in page.inner_text(".dm-nav")
+    assert "Data as of" in page.inner_text(".dm-freshness")  # clients read it, but
+    assert page.locator(".dm-refresh-button").count() == 0  # only staff may refresh
     # asking for another client in the address changes nothing
     page.goto(
         f"{app['base']}/voila/render/customer_experience.ipynb?client={app['b']}"

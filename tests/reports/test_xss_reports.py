@@ -88,43 +88,32 @@ def test_the_report_html_holds_no_element_from_the_data(pages, name):
         assert payload in text, payload
 
 
-def test_the_reports_run_nothing_in_chromium_and_read_as_text(pages):
-    if not Path(CHROMIUM).exists():
-        if IN_CI:
-            pytest.fail(f"Chromium is required in CI but missing at {CHROMIUM}")
-        pytest.skip("Chromium not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    from deskmetrics.reports.printer import CHROMIUM_ARGS
-
+def test_the_reports_run_nothing_in_chromium_and_read_as_text(pages, browser):
     problems = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for name, path in pages.items():
-            page = browser.new_page()
-            dialogs: list[str] = []
-            page.on("dialog", lambda d, seen=dialogs: (seen.append(d.message), d.dismiss()))
-            page.goto(path.as_uri(), wait_until="load")
-            page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=30_000)
-            page.wait_for_timeout(300)  # an injected <img src=x> fails and fires within this
-            if page.evaluate("() => window.__dmxss") is not None:
-                problems.append(f"{name}: a payload ran")
-            if dialogs:
-                problems.append(f"{name}: dialogs opened: {dialogs}")
-            body = page.inner_text("body").replace("\xa0", " ")
-            drawn = page.locator(".js-plotly-plot text").evaluate_all(
-                "els => els.map(e => e.textContent.replace(/\\u00a0/g, ' '))"
-            )
-            problems += [f"{name}: {p!r} not in the text" for p in SHOWN[name] if p not in body]
-            problems += [
-                f"{name}: {p!r} not drawn as text in a chart"
-                for p in CHARTED[name]
-                if not any(p in t for t in drawn)
-            ]
-            # the check can see a payload that runs: the same markup, unescaped, sets the flag
-            page.evaluate("() => { delete window.__dmxss; }")
-            page.evaluate("html => document.body.insertAdjacentHTML('beforeend', html)", x.IMG)
-            page.wait_for_function("() => window.__dmxss === 1", timeout=5_000)
-            page.close()
-        browser.close()
+    for name, path in pages.items():
+        page = browser.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda d, seen=dialogs: (seen.append(d.message), d.dismiss()))
+        page.goto(path.as_uri(), wait_until="load")
+        page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(300)  # an injected <img src=x> fails and fires within this
+        if page.evaluate("() => window.__dmxss") is not None:
+            problems.append(f"{name}: a payload ran")
+        if dialogs:
+            problems.append(f"{name}: dialogs opened: {dialogs}")
+        body = page.inner_text("body").replace("\xa0", " ")
+        drawn = page.locator(".js-plotly-plot text").evaluate_all(
+            "els => els.map(e => e.textContent.replace(/\\u00a0/g, ' '))"
+        )
+        problems += [f"{name}: {p!r} not in the text" for p in SHOWN[name] if p not in body]
+        problems += [
+            f"{name}: {p!r} not drawn as text in a chart"
+            for p in CHARTED[name]
+            if not any(p in t for t in drawn)
+        ]
+        # the check can see a payload that runs: the same markup, unescaped, sets the flag
+        page.evaluate("() => { delete window.__dmxss; }")
+        page.evaluate("html => document.body.insertAdjacentHTML('beforeend', html)", x.IMG)
+        page.wait_for_function("() => window.__dmxss === 1", timeout=5_000)
+        page.close()
     assert problems == []
