@@ -5,7 +5,6 @@ nothing runs and every payload reads as text, in the tables and in the charts' l
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 
@@ -17,8 +16,6 @@ from deskmetrics.reports.runner import render_tab
 from deskmetrics.reports.settings import load_report_settings
 
 pytestmark = pytest.mark.notebook
-CHROMIUM = os.environ.get("DESKMETRICS_CHROMIUM", "/usr/bin/chromium")
-IN_CI = os.environ.get("CI", "").lower() == "true"
 ORGANIZATION = f"Acme {x.SVG}"
 
 
