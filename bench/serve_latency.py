@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -49,6 +50,8 @@ FIRST_VISUAL = {"dashboard": ".dm-kpis", "health": ".dm-health-segments .js-plot
 TOKEN = "bench-" + secrets.token_urlsafe(16)
 HEADERS = {"Authorization": f"token {TOKEN}"}
 LOAD_TIMEOUT_MS = 180_000
+OPEN_TIMEOUT_MS = 900_000
+OPEN_AT_ONCE = 4
 # the trend chart's numbers, to see when a filter change has reached it
 TREND = "() => JSON.stringify([...document.querySelectorAll('.js-plotly-plot')].map(g => g.data && g.data.map(t => t.y)))"
 
@@ -155,15 +158,41 @@ async def _client_options(page) -> list[str]:
     )
 
 
-async def change_latencies(page, changes: int, think: float, rng: random.Random) -> list[float]:
+def busy_clients(warehouse: str, count: int = 40) -> list[str]:
+    """The names of the clients with the most tickets in the Dashboard's default 30 days: two
+    of them never draw the same trend, so a change always shows (many quiet clients draw the
+    same empty chart)."""
+    from sqlalchemy import func, select
+
+    from deskmetrics.schema.tables import clients, tickets
+    from deskmetrics.warehouse.engine import Warehouse
+
+    with Warehouse(warehouse).reading() as conn:
+        last = conn.execute(select(func.max(tickets.c.created_at))).scalar()
+        since = last - timedelta(days=30)
+        query = (
+            select(clients.c.name)
+            .join(tickets, tickets.c.client_id == clients.c.client_id)
+            .where(tickets.c.created_at >= since)
+            .group_by(clients.c.name)
+            .order_by(func.count().desc())
+            .limit(count)
+        )
+        return list(conn.execute(query).scalars())
+
+
+async def change_latencies(
+    page, changes: int, think: float, rng: random.Random, names: list[str]
+) -> list[float]:
     select = page.locator(".dm-filter-client select")
-    labels = await page.locator(".dm-filter-client option").all_inner_texts()
     out = []
+    current = None
     for _ in range(changes):
         if think:
             await asyncio.sleep(rng.uniform(0, 2 * think))
         before = await page.evaluate(TREND)
-        choice = rng.choice(labels[1:])
+        current = rng.choice([n for n in names if n != current])
+        choice = current.replace(" ", "\xa0")  # ipywidgets shows option spaces as no-break
         started = time.perf_counter()
         await select.select_option(label=choice)
         await page.wait_for_function(
@@ -173,7 +202,9 @@ async def change_latencies(page, changes: int, think: float, rng: random.Random)
     return out
 
 
-async def sessions_run(base: str, sessions: int, changes: int, think: float, seed: int):
+async def sessions_run(
+    base: str, sessions: int, changes: int, think: float, seed: int, names: list[str]
+):
     rng = random.Random(seed)
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -196,7 +227,10 @@ async def sessions_run(base: str, sessions: int, changes: int, think: float, see
         await asyncio.sleep(5)
         started = time.perf_counter()
         runs = await asyncio.gather(
-            *(change_latencies(p, changes, think, random.Random(rng.random())) for p in pages)
+            *(
+                change_latencies(p, changes, think, random.Random(rng.random()), names)
+                for p in pages
+            )
         )
         wall = time.perf_counter() - started
         await browser.close()
@@ -220,6 +254,61 @@ def memory_table(server: subprocess.Popen) -> list[tuple[str, float, float | Non
     return rows
 
 
+def print_paint(title: str, results: dict[str, tuple[float, float]]) -> None:
+    print(f"\nFirst paint, {title} (s): navigation to the first data visual / to every chart drawn")
+    print("| tab | first visual | whole page |")
+    print("|---|---|---|")
+    for tab, (first, whole) in results.items():
+        print(f"| {tab} | {first:.2f} | {whole:.2f} |")
+    sys.stdout.flush()
+
+
+def print_latency(title: str, values: list[float]) -> None:
+    print(
+        f"\n{title}: {len(values)} changes, p50 {pct(values, 0.5):.0f} ms, "
+        f"p95 {pct(values, 0.95):.0f} ms, max {max(values):.0f} ms",
+        flush=True,
+    )
+
+
+def print_memory(title: str, rows) -> None:
+    rss = [r[1] for r in rows]
+    uss = [r[2] for r in rows if r[2] is not None]
+    print(
+        f"\nMemory per kernel, {title} ({len(rows)} kernels): RSS median "
+        f"{statistics.median(rss):.0f} MiB, max {max(rss):.0f} MiB"
+        + (f"; USS median {statistics.median(uss):.0f} MiB, max {max(uss):.0f} MiB" if uss else "")
+        + f"; all kernels {sum(rss):.0f} MiB RSS",
+        flush=True,
+    )
+
+
+async def one_session(base: str, changes: int, seed: int, names: list[str]) -> list[float]:
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = await browser.new_context(extra_http_headers=HEADERS)
+        page = await context.new_page()
+        await page.goto(f"{base}/voila/render/dashboard.ipynb", timeout=LOAD_TIMEOUT_MS)
+        await page.wait_for_selector(".dm-filter-client select", timeout=LOAD_TIMEOUT_MS)
+        await asyncio.sleep(3)
+        out = await change_latencies(page, changes, 0.5, random.Random(seed), names)
+        await browser.close()
+        return out
+
+
+def warm_phase(base: str, server, args, names: list[str]) -> None:
+    print_paint(
+        "warm pool ('first visit': the Dashboard with an empty browser cache; "
+        "the tabs follow in the same browser)",
+        paint_table(base, server, args.tabs, pooled=True),
+    )
+    wait_quiet(server, len(TABS))
+    print_memory("idle pool", memory_table(server))
+    single = asyncio.run(one_session(base, args.changes, args.seed, names))
+    print_latency("Filter change to updated chart, one Dashboard session", single)
+    wait_quiet(server, len(TABS))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--warehouse", required=True)
@@ -230,88 +319,44 @@ def main() -> int:
     parser.add_argument("--think", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-cold", action="store_true")
+    parser.add_argument("--skip-warm", action="store_true", help="no first paint, one session")
     args = parser.parse_args()
+    names = busy_clients(args.warehouse)
     folder = Path(tempfile.mkdtemp(prefix="dm-serve-bench-"))
     print(f"warehouse {args.warehouse}; {os.cpu_count()} CPUs; logs in {folder}", flush=True)
 
     server, base, _ = start_server(args.warehouse, 1, folder)
     try:
         wait_quiet(server, len(TABS))
-        warm = paint_table(base, server, args.tabs, pooled=True)
-        wait_quiet(server, len(TABS))
-        memory_idle = memory_table(server)
-
-        # filter changes on one Dashboard page
-        async def one():
-            async with async_playwright() as pw:
-                browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                context = await browser.new_context(extra_http_headers=HEADERS)
-                page = await context.new_page()
-                await page.goto(f"{base}/voila/render/dashboard.ipynb", timeout=LOAD_TIMEOUT_MS)
-                await page.wait_for_selector(".dm-filter-client select", timeout=LOAD_TIMEOUT_MS)
-                await asyncio.sleep(3)
-                out = await change_latencies(page, args.changes, 0.5, random.Random(args.seed))
-                await browser.close()
-                return out
-
-        single = asyncio.run(one())
-        wait_quiet(server, len(TABS))
-        many, wall = asyncio.run(
-            sessions_run(base, args.sessions, args.session_changes, args.think, args.seed)
-        )
-        memory_busy = memory_table(server)
+        if not args.skip_warm:
+            warm_phase(base, server, args, names)
+        if args.sessions:
+            many, wall = asyncio.run(
+                sessions_run(
+                    base, args.sessions, args.session_changes, args.think, args.seed, names
+                )
+            )
+            print_latency(
+                f"{args.sessions} Dashboard sessions open, each changing the client "
+                f"{args.session_changes} times with pauses up to {2 * args.think:.0f} s "
+                f"({wall:.0f} s)",
+                many,
+            )
+            print_memory(f"with {args.sessions} sessions open", memory_table(server))
     finally:
         server.terminate()
         server.wait(timeout=60)
-
-    cold = {}
     if not args.skip_cold:
         server, base, _ = start_server(args.warehouse, 0, folder)
         try:
             time.sleep(3)
-            cold = paint_table(base, server, args.tabs, pooled=False)
+            print_paint(
+                "cold (no pool: the kernel starts on request)",
+                paint_table(base, server, args.tabs, pooled=False),
+            )
         finally:
             server.terminate()
             server.wait(timeout=60)
-
-    print(
-        "\nFirst paint (s): navigation to the first data visual / to every chart drawn; "
-        "'first visit' is the Dashboard with the browser's cache empty, the tabs follow in the "
-        "same browser"
-    )
-    print(
-        "| tab | warm pool: first visual | warm: whole page | cold: first visual | cold: whole page |"
-    )
-    print("|---|---|---|---|---|")
-    for tab in ("first visit", *args.tabs):
-        w1, w2 = warm[tab]
-        c1, c2 = cold.get(tab, (float("nan"), float("nan")))
-        print(f"| {tab} | {w1:.2f} | {w2:.2f} | {c1:.2f} | {c2:.2f} |")
-    print(f"\nFilter change to updated chart, one Dashboard session, {len(single)} client changes:")
-    print(
-        f"p50 {pct(single, 0.5):.0f} ms, p95 {pct(single, 0.95):.0f} ms, max {max(single):.0f} ms"
-    )
-    print(
-        f"\n{args.sessions} sessions at once on the Dashboard, {args.session_changes} changes each, "
-        f"pauses up to {2 * args.think:.0f} s ({len(many)} changes in {wall:.0f} s):"
-    )
-    print(f"p50 {pct(many, 0.5):.0f} ms, p95 {pct(many, 0.95):.0f} ms, max {max(many):.0f} ms")
-    for title, rows in (
-        ("idle pool", memory_idle),
-        (f"with {args.sessions} sessions", memory_busy),
-    ):
-        rss = [r[1] for r in rows]
-        uss = [r[2] for r in rows if r[2] is not None]
-        print(
-            f"\nMemory per kernel, {title} ({len(rows)} kernels): RSS median "
-            f"{statistics.median(rss):.0f} MiB, max {max(rss):.0f} MiB"
-            + (
-                f"; USS median {statistics.median(uss):.0f} MiB, max {max(uss):.0f} MiB"
-                if uss
-                else ""
-            )
-            + f"; all kernels {sum(rss):.0f} MiB RSS"
-        )
     return 0
 
 
