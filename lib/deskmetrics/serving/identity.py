@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from tornado.httputil import HTTPServerRequest
 from tornado.web import create_signed_value, decode_signed_value
@@ -122,9 +121,3 @@ class Identities:
         revoked = self.store.is_revoked(link_id)
         self._revoked[link_id] = (now, revoked)
         return revoked
-
-
-def cookie_expiry(requester: Requester) -> datetime:
-    if requester.claims is not None:
-        return requester.claims.expires_at
-    return datetime.fromtimestamp(time.time() + STAFF_SESSION_DAYS * 86400, UTC)
