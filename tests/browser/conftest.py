@@ -14,8 +14,8 @@ def voila_server(tmp_path):
     starter returning the base URL. Pages authenticate with ``STAFF_HEADERS``."""
     running = []
 
-    def start(warehouse_url: str, config: Path, pool_size: int = 0) -> str:
-        env = app_environment(warehouse_url, config, tmp_path / "access.sqlite")
+    def start(warehouse_url: str, config: Path, pool_size: int = 0, **extra_env: str) -> str:
+        env = app_environment(warehouse_url, config, tmp_path / "access.sqlite") | extra_env
         proc, log, base = start_app(env, tmp_path / f"app-{len(running)}.log", pool_size)
         running.append((proc, log))
         return base

@@ -26,7 +26,9 @@ from sqlalchemy import select
 from deskmetrics.access.store import AccessStore
 from deskmetrics.cli import main
 from deskmetrics.schema.tables import clients, tickets
+from deskmetrics.serving.launch import PAGE_EXTENSIONS
 from deskmetrics.serving.routes import SAMPLE_PATHS
+from deskmetrics.ui.plotly_assets import BUNDLE_ADDRESS
 from deskmetrics.warehouse.engine import Warehouse
 
 CONFIG = Path(__file__).parents[1] / "fixtures" / "dashboard_small" / "config.yml"
@@ -335,6 +337,26 @@ def test_removing_a_staff_login_ends_its_sessions(app):
 
 
 # -- in the browser ---------------------------------------------------------------------------
+def test_pages_start_plotly_early_and_load_only_the_widget_extensions(app, browser):
+    with _client(app, headers=STAFF_HEADERS) as staff:
+        html = staff.get("/voila/render/help_desk.ipynb").text
+    head = html.split("</head>")[0]
+    assert f'<script type="module" async src="{BUNDLE_ADDRESS}"></script>' in head
+    config = re.search(
+        r'id="jupyter-config-data" type="application/json">(.*?)</script>', html, re.S
+    )
+    extensions = json.loads(config.group(1))["federated_extensions"]
+    assert sorted(e["name"] for e in extensions) == sorted(PAGE_EXTENSIONS)
+
+    page = browser.new_page(extra_http_headers=STAFF_HEADERS)
+    page.goto(f"{app['base']}/voila/render/help_desk.ipynb", timeout=LOAD_TIMEOUT)
+    page.wait_for_selector(".js-plotly-plot", timeout=LOAD_TIMEOUT)
+    loaded = page.evaluate("performance.getEntriesByType('resource').map(r => r.name)")
+    page.close()
+    # the head's module is the one every chart imports: fetched once, plotly.js not twice
+    assert [u for u in loaded if "plotly" in u] == [app["base"] + BUNDLE_ADDRESS]
+
+
 def test_a_preheated_page_honours_its_query_parameters(app, browser):
     page = browser.new_page(extra_http_headers=STAFF_HEADERS)
     started = time.perf_counter()

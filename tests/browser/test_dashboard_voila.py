@@ -9,6 +9,8 @@ import pytest
 from serving_app import STAFF_HEADERS
 
 from deskmetrics.cli import main
+from deskmetrics.session import Session
+from deskmetrics.ui.client_choice import LIMIT_ENV
 
 pytestmark = pytest.mark.browser
 
@@ -89,4 +91,48 @@ def test_board_filter_updates_kpis_like_the_cli(
         page.locator(".dm-health").get_attribute("data-confidence")
         == (tier2["confidence"]["rating"])
     )
+    page.close()
+
+
+def test_past_the_list_limit_the_client_filter_is_a_search_that_filters_like_the_cli(
+    browser, voila_server, tmp_path, small_msp, small_config, capsys
+):
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    assert (
+        main(["import-csv", str(small_msp), "--warehouse", url, "--config", str(small_config)]) == 0
+    )
+    clients = Session(url, str(small_config)).filter_options().clients
+    everyone = _cli(capsys, url, small_config)
+    # a client whose numbers differ from the whole MSP's, so the filter must matter
+    numbers = ((name, _cli(capsys, url, small_config, "--client", cid)) for name, cid in clients)
+    differs = (pair for pair in numbers if pair[1]["open_tickets"] != everyone["open_tickets"])
+    name, one = next(differs, (None, None))
+    assert name, "every client has the whole MSP's open tickets"
+
+    base = voila_server(url, small_config, **{LIMIT_ENV: "1"})  # every client list is "long"
+    page = browser.new_page(extra_http_headers=STAFF_HEADERS)
+    page.goto(
+        f"{base}/voila/render/dashboard.ipynb?date_from={PERIOD[0]}&date_to={PERIOD[1]}",
+        timeout=120_000,
+    )
+    page.wait_for_selector(".dm-kpi[data-metric=open_tickets]", timeout=120_000)
+    assert page.locator(".dm-filter-client select").count() == 0
+    search = page.locator(".dm-filter-client input")
+    assert search.get_attribute("placeholder") == "All clients: type a name"
+    search.fill(name[:3].lower())  # part of a name: suggestions, no filter yet
+    page.wait_for_function(
+        "want => [...document.querySelectorAll('.dm-filter-client datalist option')]"
+        ".some(o => o.value === want)",
+        arg=name,
+        timeout=30_000,
+    )
+    _assert_matches(_tiles(page), everyone)
+    search.fill(name)
+    page.wait_for_function(
+        "want => document.querySelector('.dm-kpi[data-metric=open_tickets]')"
+        ".dataset.value === want",
+        arg=repr(float(one["open_tickets"])),
+        timeout=30_000,
+    )
+    _assert_matches(_tiles(page), one)
     page.close()

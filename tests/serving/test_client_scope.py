@@ -116,8 +116,8 @@ def test_dashboard_equals_a_warehouse_holding_only_that_client(scoped, link):
         full._bundle["open_by_category"], alone._bundle["open_by_category"]
     )
     assert [n for n in scoped["others"] if n in states] == []
-    assert full._client.options == ((_name(scoped), scoped["client"]),)
-    assert full._client.disabled
+    assert full._client.box.options == ((_name(scoped), scoped["client"]),)
+    assert full._client.box.disabled
 
 
 def test_health_equals_a_warehouse_holding_only_that_client(scoped, link):

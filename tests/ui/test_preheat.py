@@ -62,7 +62,8 @@ def test_a_client_link_closes_every_widget_of_the_ready_page(demo, pooled):
     warmed = seen["before_request"] - earlier  # the default page, built for staff
     assert warmed, "the pooled kernel built nothing while it waited"
     assert not warmed & set(live_widgets()), "a widget of the default page is still open"
-    assert page._client.options == (page._client.options[0],) and page._client.disabled
+    assert [value for _, value in page._client.box.options] == ["CL001"]
+    assert page._client.box.disabled and page._client.value == "CL001"
 
 
 def test_health_follows_the_address_client(demo, pooled):

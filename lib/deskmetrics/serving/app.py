@@ -26,6 +26,7 @@ from deskmetrics.serving.identity import Identities
 from deskmetrics.serving.routes import KERNEL_ID
 from deskmetrics.ui.plotly_assets import BUNDLE_ROUTE
 
+TEMPLATES = Path(__file__).parent / "templates"  # the page template, over Voilà's lab one
 PLOTLY_BUNDLE = Path(plotly.__file__).parent / "package_data" / "widgetbundle.js"
 
 KERNEL_KEY_ENV = "DESKMETRICS_KERNEL_KEY"  # kernels send it when they fetch their page address
@@ -116,6 +117,10 @@ class DeskmetricsVoila(Voila):
     """Voilà serving notebooks/ with deskmetrics access control."""
 
     name = "deskmetrics-voila"
+
+    def setup_template_dirs(self):
+        super().setup_template_dirs()
+        self.template_paths = [str(TEMPLATES), *self.template_paths]
 
     def init_settings(self):
         settings = super().init_settings()

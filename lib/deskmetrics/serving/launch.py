@@ -12,9 +12,15 @@ from traitlets.config import Config
 from deskmetrics.access.keys import SECRET_ENV, STAFF_TOKEN_ENV, staff_token
 from deskmetrics.access.store import AccessStore
 from deskmetrics.config import PROJECT_ROOT
+from deskmetrics.ui.plotly_assets import BUNDLE_ADDRESS
 from deskmetrics.warehouse.engine import ENV_VAR, resolve_url
 
 TOKEN_FILE = PROJECT_ROOT / "data" / "staff-token"
+PAGE_EXTENSIONS = (
+    "@jupyter-widgets/jupyterlab-manager",
+    "@voila-dashboards/widgets-manager8",
+    "anywidget",
+)
 SETUP_TAG = "page-setup"  # the tab notebooks' first code cell, where a pooled kernel waits
 
 
@@ -40,6 +46,11 @@ def voila_config(pool_size: int, cull_minutes: int, timeout_seconds: int) -> Con
         "X-Deskmetrics-Viewer",
         "X-Forwarded-Proto",
     ]
+    # only the widget extensions the pages use: jupyterlab-plotly would load a second 4.8 MB
+    # copy of plotly.js into every page (the charts are FigureWidgets, which bring their own)
+    config.VoilaConfiguration.extension_allowlist = list(PAGE_EXTENSIONS)
+    config.VoilaConfiguration.extension_denylist = []
+    config.VoilaConfiguration.resources = {"plotly_module": BUNDLE_ADDRESS}  # see templates/
     config.VoilaKernelManager.kernel_pools_config = {"default": {"pool_size": pool_size}}
     config.VoilaKernelManager.preheat_denylist = ["reports/"]
     config.VoilaKernelManager.fill_delay = 0.5

@@ -26,6 +26,7 @@ from deskmetrics.errors import AccessError
 from deskmetrics.metrics.dashboard import DASHBOARD_KPIS
 from deskmetrics.metrics.registry import get
 from deskmetrics.session import Session
+from deskmetrics.ui.client_choice import ClientChoice
 from deskmetrics.ui.freshness import freshness_html, page_freshness
 from deskmetrics.ui.nav import nav_html
 from deskmetrics.ui.preheat import open_page
@@ -178,11 +179,11 @@ class DashboardTab:
         self._from = w.DatePicker(value=s["date_from"], description="From")
         self._to = w.DatePicker(value=s["date_to"], description="To")
         fixed = not self.viewer.is_staff  # a client link shows its one client
-        self._client = w.Dropdown(
-            options=[*([] if fixed else [("All clients", ALL)]), *options.clients],
-            value=s["client"] if s["client"] in {c for _, c in options.clients} else ALL,
-            description="Client",
-            disabled=fixed,
+        self._client = ClientChoice(
+            options.clients,
+            s["client"] if s["client"] in {c for _, c in options.clients} else ALL,
+            everyone=None if fixed else "All clients",
+            fixed=fixed,
         )
         self._board = w.Dropdown(
             options=[("All boards", ALL), *((b, b) for b in options.boards)],
@@ -258,9 +259,9 @@ class DashboardTab:
         try:
             self._from.value, self._to.value = state["date_from"], state["date_to"]
             for name in ("client", "board", "category"):
-                dropdown = getattr(self, f"_{name}")
-                known = {value for _, value in dropdown.options}
-                dropdown.value = state[name] if state[name] in known else ALL
+                choice = getattr(self, f"_{name}")
+                known = choice.offers if name == "client" else {v for _, v in choice.options}
+                choice.value = state[name] if state[name] in known else ALL
         finally:
             self._quiet = False
         self.refresh(**state)

@@ -24,6 +24,7 @@ from deskmetrics.health.board import HealthBoard
 from deskmetrics.health.service import Health
 from deskmetrics.health.settings import load_health_settings
 from deskmetrics.session import Session
+from deskmetrics.ui.client_choice import ClientChoice
 from deskmetrics.ui.freshness import freshness_html, page_freshness
 from deskmetrics.ui.health_cuts import CutScoreEditor
 from deskmetrics.ui.health_detail import ClientDetail, show_figure, static_detail
@@ -304,11 +305,11 @@ class HealthPage:
         names = client_options(self.board.clients)
         known = {v for _, v in names}
         fixed = not self.viewer.is_staff  # a client link shows its one client
-        self.client_filter = w.Dropdown(
-            options=[*([] if fixed else [("All clients", ALL)]), *names],
-            value=self.client if self.client in known else ALL,
-            description="Client",
-            disabled=fixed,
+        self.client_filter = ClientChoice(
+            names,
+            self.client if self.client in known else ALL,
+            everyone=None if fixed else "All clients",
+            fixed=fixed,
         )
         self.client_filter.add_class("dm-health-client")
         self.client_filter.observe(lambda c: self.select(c["new"]), names="value")

@@ -10,6 +10,7 @@ import pandas as pd
 
 from deskmetrics.health.model import HealthMetric
 from deskmetrics.health.store import HealthStore
+from deskmetrics.ui.client_choice import ClientChoice
 from deskmetrics.ui.health_editor import Saved, attempt
 from deskmetrics.ui.health_html import metric_label, score_history_html
 
@@ -28,7 +29,7 @@ class ScoreEditor:
     ) -> None:
         self.store, self._saved = store, saved
         self.metrics: dict[str, HealthMetric] = {}
-        self.client = w.Dropdown(options=clients, description="Client")
+        self.client = ClientChoice(clients, everyone=None)
         self.client.add_class("dm-health-score-client")
         self.metric = w.Dropdown(options=[], description="Metric")
         self.metric.add_class("dm-health-score-metric")
@@ -93,12 +94,12 @@ class ScoreEditor:
 
     def choose(self, client_id: str) -> None:
         """Start from the client the page shows."""
-        if client_id in {v for _, v in self.client.options}:
+        if self.client.label(client_id):
             self.client.value = client_id
 
     def _picked(self) -> None:
         metric = self.metrics.get(self.metric.value)
-        if metric is None or self.client.value is None:
+        if metric is None or not self.client.value:
             return
         self.score.max = metric.max_score
         self.out_of.value = f"out of {metric.max_score:g}"
@@ -115,11 +116,12 @@ class ScoreEditor:
         def save() -> str:
             value = None if clear else float(self.score.value)
             self.store.set_score(client, self.metric.value, value, self.note.value.strip())
-            label = dict((v, k) for k, v in self.client.options).get(client, client)
+            label = self.client.label(client) or client
             what = "cleared" if value is None else f"set to {value:g} of {metric.max_score:g}"
             return f"{label}: {metric.name} {what}"
 
-        if metric is None or client is None:
+        if metric is None or not client:
+            self.message.value = "<i>Choose a client first.</i>" if metric else ""
             return False
         if not attempt(self.message, save):
             return False

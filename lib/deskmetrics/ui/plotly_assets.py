@@ -14,6 +14,8 @@ import plotly
 import plotly.graph_objects as go
 
 BUNDLE_ROUTE = "/voila/static/deskmetrics/plotly-widget.js"
+# versioned, so browsers may cache it for good; the page head loads the same address
+BUNDLE_ADDRESS = f"{BUNDLE_ROUTE}?v={plotly.__version__}"
 
 
 def page_origin() -> str | None:
@@ -32,7 +34,7 @@ def share_plotly_bundle(figures) -> None:
     origin = page_origin()
     if origin is None:
         return
-    url = f"{origin}{BUNDLE_ROUTE}?v={plotly.__version__}"
+    url = origin + BUNDLE_ADDRESS
     go.FigureWidget._esm = url
     for figure in figures:
         if isinstance(figure, go.FigureWidget):

@@ -18,6 +18,7 @@ from deskmetrics.errors import AccessError
 from deskmetrics.panels.model import TABS, get_panel, panels_for
 from deskmetrics.panels.run import drill_panel, run_tab
 from deskmetrics.session import Session
+from deskmetrics.ui.client_choice import ClientChoice
 from deskmetrics.ui.freshness import freshness_html, page_freshness
 from deskmetrics.ui.nav import nav_html
 from deskmetrics.ui.page_request import PageRequest
@@ -199,14 +200,17 @@ class TabPage:
         self._known: dict[str, set[str]] = {}
         for name in self.spec.filters:
             values = {v for _, v in choices[name]}
-            fixed = name == "client" and not self.viewer.is_staff  # a client link: one client
-            everyone = [] if fixed else [(f"All ({FILTER_LABELS[name].lower()})", ALL)]
-            dropdown = w.Dropdown(
-                options=[*everyone, *choices[name]],
-                value=self.state[name] if self.state[name] in values else ALL,
-                description=FILTER_LABELS[name],
-                disabled=fixed,
-            )
+            value = self.state[name] if self.state[name] in values else ALL
+            if name == "client":
+                fixed = not self.viewer.is_staff  # a client link: one client
+                everyone = None if fixed else "All (client)"
+                dropdown = ClientChoice(choices[name], value, everyone=everyone, fixed=fixed)
+            else:
+                dropdown = w.Dropdown(
+                    options=[(f"All ({FILTER_LABELS[name].lower()})", ALL), *choices[name]],
+                    value=value,
+                    description=FILTER_LABELS[name],
+                )
             dropdown.add_class(f"dm-filter-{name}")
             self._dropdowns[name] = dropdown
             self._known[name] = values
