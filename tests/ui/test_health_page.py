@@ -16,7 +16,7 @@ from IPython.display import HTML
 from deskmetrics.health.service import Health
 from deskmetrics.health.settings import load_health_settings
 from deskmetrics.session import Session
-from deskmetrics.ui.health_html import client_csv_frame
+from deskmetrics.ui.health_html import client_csv_frame, client_list_html
 from deskmetrics.ui.health_page import HealthPage
 from deskmetrics.ui.tables import csv_text
 
@@ -93,6 +93,16 @@ def test_list_sorts_by_score_name_and_change(shared):
     assert "Birch &amp; Co Accountants" in html and "Birch & Co" not in html
     assert 'data-client="C1" data-score="78.8" data-tier="Healthy" data-change="25.5"' in html
     assert "↑ +25.5" in html and "2025-03-01: 53.3" in html and "75 %" in html  # C3 coverage
+
+
+def test_a_long_list_shows_its_first_rows_in_order_and_says_the_csv_holds_all(shared):
+    page = HealthPage(shared, day=DAY)
+    listed = page.listed()
+    short = client_list_html(listed, max_rows=2)
+    assert attr(short, "data-client") == ["C3", "C2"]  # the page's order, cut after two
+    assert "The first 2 of 4 clients in this order" in short
+    assert "dm-health-more" not in client_list_html(listed)  # four fit: no note
+    assert len(csv_text(client_csv_frame(listed)).splitlines()) == 5  # the CSV keeps all four
 
 
 def test_segments_chart_counts_clients_in_cut_score_colours(shared):

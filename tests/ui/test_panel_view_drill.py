@@ -8,9 +8,10 @@ import re
 
 import pandas as pd
 
+from deskmetrics.charts.panels import chart_rows
 from deskmetrics.panels.model import Chart, Panel
-from deskmetrics.ui.panel_view import PanelView
-from deskmetrics.ui.tables import csv_text
+from deskmetrics.ui.panel_view import DRILL_ROWS, PanelView, drill_options
+from deskmetrics.ui.tables import TABLE_ROWS, csv_text
 
 
 def _panel(**drill) -> Panel:
@@ -104,3 +105,27 @@ def test_a_ticket_drill_keeps_its_button_and_ticket_table():
     html = view.tickets.value
     assert "<b>1 tickets</b>" in html and 'class="dm-table dm-tickets"' in html
     assert 'href="https://psa/T1"' in html and 'download="demo_by_client-tickets.csv"' in html
+
+
+def test_a_long_frame_offers_the_rows_on_screen_and_a_bar_click_still_drills_any_row():
+    clients = pd.DataFrame(
+        {
+            "client": [f"Client {i:04d}" for i in range(6000)],
+            "client_id": [f"C{i}" for i in range(6000)],
+            "revenue": [float(i % 97) for i in range(6000)],
+        }
+    )
+    bars = _panel()  # a bar chart draws every row (no limit): the list keeps the table's rows
+    offered = {row for _, (row, _field) in drill_options(bars, clients)}
+    assert offered == {i for i in range(1, TABLE_ROWS)}  # row 0 has no revenue to drill
+    top = Panel(**{**_panel().__dict__, "chart": Chart("hbar", "client", ("revenue",), top=5)})
+    offered = {row for _, (row, _field) in drill_options(top, clients)}
+    drawn = set(chart_rows(clients, top.chart).index)
+    assert len(drawn) == 5 and drawn <= offered and len(offered) <= TABLE_ROWS + 5
+    short = clients.head(DRILL_ROWS)
+    assert len(drill_options(bars, short)) == DRILL_ROWS - 1  # a short frame: every row
+
+    seen = []
+    view = PanelView(top, clients, lambda *args: seen.append(args) or LINES)
+    view.show_tickets(5999, "revenue")  # what a click on a bar calls, for any row
+    assert seen and seen[0][1]["client_id"] == "C5999"

@@ -25,7 +25,8 @@ PALETTE = [
 ]
 
 
-def _rows(frame: pd.DataFrame, chart) -> pd.DataFrame:
+def chart_rows(frame: pd.DataFrame, chart) -> pd.DataFrame:
+    """The rows a panel's chart draws."""
     if chart.kind != "hbar":
         # thousands of clients make an unreadable chart and a slow redraw: the table keeps all
         return frame.head(chart.limit) if chart.limit else frame
@@ -36,7 +37,7 @@ def _rows(frame: pd.DataFrame, chart) -> pd.DataFrame:
 
 def panel_chart_data(frame: pd.DataFrame, chart) -> ChartData:
     """Trace data only; the panel's heading carries the title."""
-    rows = _rows(frame, chart)
+    rows = chart_rows(frame, chart)
     labels = [_label(v) for v in rows[chart.x]] if chart.x in rows else []
     traces = []
     for field in chart.y:

@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from deskmetrics.panels.business_base import (
+    CHART_ROWS,
     NONE,
     TAB,
     client_is,
@@ -158,6 +159,7 @@ register(
             ("discovered", "awaiting_review"),
             ("Discovered", "Awaiting review"),
             "devices",
+            limit=CHART_ROWS,
         ),
     )
 )

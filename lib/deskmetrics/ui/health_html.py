@@ -102,8 +102,12 @@ def change_text(change, trend) -> str:
     return f"{ARROWS.get(trend, '')} {float(change):+.1f}".strip()
 
 
-def client_list_html(clients: pd.DataFrame, selected: str = "") -> str:
-    """The client list, in the frame's order; ``selected`` is marked."""
+LIST_ROWS = 200  # clients the list shows; the CSV download holds every one
+
+
+def client_list_html(clients: pd.DataFrame, selected: str = "", max_rows: int = LIST_ROWS) -> str:
+    """The client list, in the frame's order, its first ``max_rows``; ``selected`` is marked.
+    Thousands of rows would take the browser seconds to lay out; the CSV holds them all."""
     if clients.empty:
         return STYLE + '<div class="dm-health-note">No clients in the warehouse yet.</div>'
     head = (
@@ -111,7 +115,7 @@ def client_list_html(clients: pd.DataFrame, selected: str = "") -> str:
         "<th>Change</th><th>Previous snapshot</th></tr>"
     )
     rows = []
-    for r in clients.itertuples(index=False):
+    for r in clients.head(max_rows).itertuples(index=False):
         trend = r.trend if isinstance(r.trend, str) else ""
         mark = ' class="dm-selected" style="background:#eff6ff"' if r.client_id == selected else ""
         previous = ""
@@ -128,7 +132,15 @@ def client_list_html(clients: pd.DataFrame, selected: str = "") -> str:
             f"{escape(change_text(r.change, trend))}</td>"
             f"<td>{escape(previous)}</td></tr>"
         )
-    return f'{STYLE}<table class="dm-health-table dm-health-clients">{head}{"".join(rows)}</table>'
+    more = (
+        f'<div class="dm-health-note dm-health-more">The first {max_rows:,} of {len(clients):,} '
+        "clients in this order; the CSV holds them all, and the Client filter finds any one."
+        "</div>"
+        if len(clients) > max_rows
+        else ""
+    )
+    table = f'<table class="dm-health-table dm-health-clients">{head}{"".join(rows)}</table>'
+    return STYLE + table + more
 
 
 def client_csv_frame(clients: pd.DataFrame) -> pd.DataFrame:

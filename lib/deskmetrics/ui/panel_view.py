@@ -13,11 +13,12 @@ import plotly.graph_objects as go
 from IPython.display import HTML
 
 from deskmetrics.charts.dashboard import apply
-from deskmetrics.charts.panels import panel_chart_data, panel_figure
+from deskmetrics.charts.panels import chart_rows, panel_chart_data, panel_figure
 from deskmetrics.panels.model import Panel
-from deskmetrics.ui.tables import csv_text, download_link, frame_html
+from deskmetrics.ui.tables import TABLE_ROWS, csv_text, download_link, frame_html
 
 Drill = Callable[[str, dict, str], pd.DataFrame]
+DRILL_ROWS = 50  # longer frames offer the rows on screen only (see drill_rows)
 
 
 def _heading(panel: Panel) -> str:
@@ -28,10 +29,24 @@ def _heading(panel: Panel) -> str:
     )
 
 
+def drill_rows(panel: Panel, frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows the drill-down list offers: all of a short frame; of a long one (a row per
+    client at a large MSP) the rows on screen, in the table and a short chart. A list of
+    thousands is slow to draw and nobody scrolls it; a click on any bar still drills."""
+    if len(frame) <= DRILL_ROWS:
+        return frame
+    shown = set(frame.head(TABLE_ROWS).index)
+    drawn = chart_rows(frame, panel.chart).index if panel.chart.kind != "table" else []
+    if len(drawn) <= DRILL_ROWS:  # a chart of every row is not "on screen" row by row
+        shown |= set(drawn)
+    return frame[frame.index.isin(shown)]
+
+
 def drill_options(panel: Panel, frame: pd.DataFrame) -> list[tuple[str, tuple[int, str]]]:
-    """(label, (row number, field)) for every non-zero count a reader can drill into."""
+    """(label, (row number, field)) for every non-zero count a reader can drill into, on the
+    rows of ``drill_rows``."""
     options = []
-    for index, row in frame.iterrows():
+    for index, row in drill_rows(panel, frame).iterrows():
         label = row[panel.chart.x]
         label = label.strftime("%Y-%m-%d") if isinstance(label, pd.Timestamp) else label
         for field in panel.drill_fields:

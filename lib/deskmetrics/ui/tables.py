@@ -40,10 +40,13 @@ def _cell(value) -> str:
     return str(value)
 
 
+TABLE_ROWS = 12  # rows a panel's table shows; its CSV download holds them all
+
+
 def frame_html(
     frame: pd.DataFrame,
     *,
-    max_rows: int = 12,
+    max_rows: int = TABLE_ROWS,
     links: str | None = None,
     css_class: str = "dm-table",
 ) -> str:
