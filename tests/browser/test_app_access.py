@@ -357,6 +357,23 @@ def test_pages_start_plotly_early_and_load_only_the_widget_extensions(app, brows
     assert [u for u in loaded if "plotly" in u] == [app["base"] + BUNDLE_ADDRESS]
 
 
+def test_closing_a_page_shuts_its_kernel_down(app, browser):
+    context = browser.new_context(extra_http_headers=STAFF_HEADERS)
+    page = context.new_page()
+    page.goto(f"{app['base']}/voila/render/customer_experience.ipynb", timeout=LOAD_TIMEOUT)
+    page.wait_for_selector(".js-plotly-plot", timeout=LOAD_TIMEOUT)
+    kernel = _kernel_id(page.content())
+    with _client(app, headers=STAFF_HEADERS) as staff:
+        assert staff.get(f"/api/kernels/{kernel}").status_code == 200, "not a running kernel"
+        page.close(run_before_unload=True)  # as a browser closing the tab: Voilà's beacon
+        deadline = time.monotonic() + 20
+        while staff.get(f"/api/kernels/{kernel}").status_code == 200:
+            assert time.monotonic() < deadline, "the closed page's kernel is still running"
+            time.sleep(0.5)
+        assert staff.get(f"/api/kernels/{kernel}").status_code == 404
+    context.close()
+
+
 def test_a_preheated_page_honours_its_query_parameters(app, browser):
     page = browser.new_page(extra_http_headers=STAFF_HEADERS)
     started = time.perf_counter()
