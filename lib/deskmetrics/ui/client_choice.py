@@ -56,12 +56,13 @@ class ClientChoice(w.VBox):
         self._labels = unique_labels(clients)
         self._by_label = {label.casefold(): cid for label, cid in self._labels}
         self._by_id = {cid: label for label, cid in self._labels}
-        known = value in self._by_id
-        if not known and everyone is None and self._labels and not self.searching(limit, fixed):
-            value = self._labels[0][1]  # a list without "every client" starts on its first
-        elif not known:
-            value = EVERY
-        if self.searching(limit, fixed):
+        limit = list_limit() if limit is None else limit
+        search = not fixed and len(self._labels) > limit
+        if value not in self._by_id:
+            # a list without "every client" starts on its first client; a search box, empty
+            first = everyone is None and self._labels and not search
+            value = self._labels[0][1] if first else EVERY
+        if search:
             self.box = w.Combobox(
                 value=self._by_id.get(value, ""),
                 options=self.suggestions(""),
@@ -78,9 +79,6 @@ class ClientChoice(w.VBox):
             self.box.observe(self._listed, names="value")
         super().__init__([self.box], value=value)
         self.observe(self._moved, names="value")
-
-    def searching(self, limit: int | None, fixed: bool) -> bool:
-        return not fixed and len(self._labels) > (list_limit() if limit is None else limit)
 
     @property
     def is_search(self) -> bool:

@@ -179,11 +179,8 @@ class DashboardTab:
         self._from = w.DatePicker(value=s["date_from"], description="From")
         self._to = w.DatePicker(value=s["date_to"], description="To")
         fixed = not self.viewer.is_staff  # a client link shows its one client
-        self._client = ClientChoice(
-            options.clients,
-            s["client"] if s["client"] in {c for _, c in options.clients} else ALL,
-            everyone=None if fixed else "All clients",
-            fixed=fixed,
+        self._client = ClientChoice(  # an unknown client shows every client
+            options.clients, s["client"], everyone=None if fixed else "All clients", fixed=fixed
         )
         self._board = w.Dropdown(
             options=[("All boards", ALL), *((b, b) for b in options.boards)],
