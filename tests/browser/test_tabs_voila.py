@@ -91,3 +91,48 @@ def _value(session: Session, name: str, label: str) -> str:
     options = session.filter_options()
     pairs = {"client": options.clients, "owner": options.technicians}.get(name)
     return dict(pairs)[label] if pairs else label
+
+
+def test_a_click_on_a_bar_lists_the_tickets_behind_it(
+    browser, voila_server, tmp_path, small_msp, small_config
+):
+    panel_id, _, _, drill_label, drill_field = CASES["service_quality"]
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    assert (
+        main(["import-csv", str(small_msp), "--warehouse", url, "--config", str(small_config)]) == 0
+    )
+    session = Session(url, small_config)
+    base = voila_server(url, small_config)
+    page = browser.new_page(extra_http_headers=STAFF_HEADERS)
+    page.goto(
+        f"{base}/voila/render/service_quality.ipynb?date_from={PERIOD[0]}&date_to={PERIOD[1]}",
+        timeout=120_000,
+    )
+    plot = page.locator(f".dm-panel-{panel_id} .js-plotly-plot")
+    plot.locator(".bars path").first.wait_for(timeout=120_000)
+    # the bar of drill_label in the first trace (the field's trace), wherever the axis puts it
+    index = plot.evaluate(
+        "(g, label) => { const t = g.data[0];"
+        " return (t.orientation === 'h' ? t.y : t.x).indexOf(label); }",
+        drill_label,
+    )
+    assert index >= 0
+    bar = plot.locator(".trace.bars").first.locator(".point path").nth(index)
+    bar.scroll_into_view_if_needed()
+    box = bar.bounding_box()
+    # as a reader does: over the bar (plotly finds the point on hover), then a click
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    plot.locator(".hoverlayer text").first.wait_for(timeout=30_000)
+    page.mouse.down()
+    page.mouse.up()
+
+    result = page.locator(f".dm-panel-{panel_id} .dm-drill-result table.dm-tickets")
+    result.wait_for(timeout=30_000)
+    scope = session.scope(*PERIOD)
+    with session.warehouse.reading() as conn:
+        frame = run_panel(conn, session.settings, scope, panel_id).frame
+        row = frame[frame[frame.columns[0]] == drill_label].iloc[0].to_dict()
+        want = drill_tickets(conn, session.settings, scope, panel_id, row, drill_field)
+    shown = result.locator("tr td:first-child").all_inner_texts()
+    assert shown == list(want["ticket_id"]) and shown
+    page.close()

@@ -98,8 +98,8 @@ def breakdown_bars(
     return styled(fig, data.title)
 
 
-def apply(widget: go.FigureWidget, data: ChartData) -> None:
-    """Swap new data into a figure widget already on screen, in one message to the browser."""
+def apply(widget: go.Figure, data: ChartData) -> None:
+    """Swap new data into a styled figure (or a figure widget, in one message to the browser)."""
     with widget.batch_update():
         for trace, values in zip(widget.data, data.traces, strict=True):
             trace.x = values["x"]

@@ -10,7 +10,6 @@ import os
 import tempfile
 from pathlib import Path
 
-import plotly
 import tornado.web
 from jupyter_core.utils import ensure_async
 from tornado.httputil import HTTPServerRequest
@@ -24,10 +23,9 @@ from deskmetrics.serving.guard import CURRENT_OWNER, Guard, KernelOwners
 from deskmetrics.serving.handlers import LinkHandler, LoginHandler, LogoutHandler, RefusedHandler
 from deskmetrics.serving.identity import Identities
 from deskmetrics.serving.routes import KERNEL_ID
-from deskmetrics.ui.plotly_assets import BUNDLE_ROUTE
+from deskmetrics.ui.plotly_assets import BUNDLE_ROUTE, CHART_MODULE
 
 TEMPLATES = Path(__file__).parent / "templates"  # the page template, over Voilà's lab one
-PLOTLY_BUNDLE = Path(plotly.__file__).parent / "package_data" / "widgetbundle.js"
 
 KERNEL_KEY_ENV = "DESKMETRICS_KERNEL_KEY"  # kernels send it when they fetch their page address
 
@@ -61,17 +59,16 @@ class OwnedVoilaHandler(TornadoVoilaHandler):
             CURRENT_OWNER.reset(token)
 
 
-class PlotlyBundleHandler(tornado.web.RequestHandler):
-    """plotly's widget bundle as a module script, cached for a year (the address is versioned)."""
+class ChartModuleHandler(tornado.web.RequestHandler):
+    """The charts' module (plotly and the chart widget), cached for a year: its address
+    carries a hash of its content."""
 
-    _body: bytes | None = None
+    _body = CHART_MODULE.encode()
 
     def get(self) -> None:
-        if PlotlyBundleHandler._body is None:
-            PlotlyBundleHandler._body = PLOTLY_BUNDLE.read_bytes()
         self.set_header("Content-Type", "text/javascript; charset=utf-8")
         self.set_header("Cache-Control", "private, max-age=31536000, immutable")
-        self.finish(PlotlyBundleHandler._body)
+        self.finish(ChartModuleHandler._body)
 
 
 class KeyedRequestInfoHandler(RequestInfoSocketHandler):
@@ -134,7 +131,7 @@ class DeskmetricsVoila(Voila):
             (r"/logout/?", LogoutHandler, {"identities": self.identities}),
             (r"/link/([^/]+)/?", LinkHandler, {"identities": self.identities}),
             (rf"/voila/query/([^/]+)/({KERNEL_ID})", KeyedRequestInfoHandler),
-            (BUNDLE_ROUTE, PlotlyBundleHandler),  # once per browser (see ui.plotly_assets)
+            (BUNDLE_ROUTE, ChartModuleHandler),  # once per browser (see ui.plotly_assets)
         ]
         theirs = []
         for pattern, handler, *rest in super().init_handlers():

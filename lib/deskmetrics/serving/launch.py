@@ -47,7 +47,7 @@ def voila_config(pool_size: int, cull_minutes: int, timeout_seconds: int) -> Con
         "X-Forwarded-Proto",
     ]
     # only the widget extensions the pages use: jupyterlab-plotly would load a second 4.8 MB
-    # copy of plotly.js into every page (the charts are FigureWidgets, which bring their own)
+    # copy of plotly.js into every page (the charts bring their own: see ui.plotly_assets)
     config.VoilaConfiguration.extension_allowlist = list(PAGE_EXTENSIONS)
     config.VoilaConfiguration.extension_denylist = []
     config.VoilaConfiguration.resources = {"plotly_module": BUNDLE_ADDRESS}  # see templates/

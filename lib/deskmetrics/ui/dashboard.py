@@ -16,7 +16,6 @@ from IPython.display import HTML
 
 from deskmetrics.access.viewer import STAFF, Viewer
 from deskmetrics.charts.dashboard import (
-    apply,
     breakdown_bars,
     breakdown_data,
     created_vs_resolved,
@@ -26,6 +25,7 @@ from deskmetrics.errors import AccessError
 from deskmetrics.metrics.dashboard import DASHBOARD_KPIS
 from deskmetrics.metrics.registry import get
 from deskmetrics.session import Session
+from deskmetrics.ui.chart import Chart
 from deskmetrics.ui.client_choice import ClientChoice
 from deskmetrics.ui.freshness import freshness_html, page_freshness
 from deskmetrics.ui.nav import nav_html
@@ -140,7 +140,7 @@ class DashboardTab:
         days = (self.state["date_to"] - self.state["date_from"]).days + 1
         if self.static:
             return self._static_figure(created_vs_resolved(self._bundle["trend"], days=days))
-        apply(self._figures["trend"], created_vs_resolved_data(self._bundle["trend"], days=days))
+        self._figures["trend"].apply(created_vs_resolved_data(self._bundle["trend"], days=days))
         return self._figures["trend"]
 
     def breakdown(self):
@@ -152,7 +152,7 @@ class DashboardTab:
         )
         if self.static:
             return self._static_figure(breakdown_bars(*args))
-        apply(self._figures["breakdown"], breakdown_data(*args))
+        self._figures["breakdown"].apply(breakdown_data(*args))
         return self._figures["breakdown"]
 
     def health(self):
@@ -216,8 +216,8 @@ class DashboardTab:
         days = (s["date_to"] - s["date_from"]).days + 1
         # styled once; refreshes only swap trace data (see charts.dashboard.apply)
         self._figures = {
-            "trend": go.FigureWidget(created_vs_resolved(self._bundle["trend"], days=days)),
-            "breakdown": go.FigureWidget(
+            "trend": Chart(created_vs_resolved(self._bundle["trend"], days=days)),
+            "breakdown": Chart(
                 breakdown_bars(
                     self._bundle["open_by_category"],
                     "category",

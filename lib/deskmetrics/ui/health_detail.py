@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from deskmetrics.charts.health import contributions_figure, history_figure
+from deskmetrics.ui.chart import Chart
 from deskmetrics.ui.health_html import (
     STYLE,
     contributions_html,
@@ -24,17 +25,14 @@ HINT = (
 SCORES_HEADING = "<h4>Manual scores set</h4>"
 
 
-def show_figure(box: w.Box, fig: go.Figure) -> go.FigureWidget:
-    """Put ``fig`` in ``box`` as a new FigureWidget, closing the one before.
-
-    A FigureWidget inside a box sends its state to the browser when it is created; changes
-    made to it before the box is first displayed never reach the page (and a second view of
-    it shows the first state), so a new figure gets a new widget."""
-    for old in box.children:
-        old.close()
-    widget = go.FigureWidget(fig)
-    box.children = [widget]
-    return widget
+def show_figure(box: w.Box, fig: go.Figure) -> Chart:
+    """Draw ``fig`` in ``box``: in the chart already there, or in a new one."""
+    if box.children and isinstance(box.children[0], Chart):
+        box.children[0].show(fig)
+        return box.children[0]
+    chart = Chart(fig)
+    box.children = [chart]
+    return chart
 
 
 class ClientDetail:
@@ -43,8 +41,8 @@ class ClientDetail:
     def __init__(self) -> None:
         self.summary = w.HTML("")
         self.summary.add_class("dm-health-detail-summary")
-        self.contributions_chart: go.FigureWidget | None = None
-        self.history_chart: go.FigureWidget | None = None
+        self.contributions_chart: Chart | None = None
+        self.history_chart: Chart | None = None
         self._contributions_box = w.VBox([])
         self.contributions_table = w.HTML("")
         self.contributions_table.add_class("dm-health-detail-contributions")

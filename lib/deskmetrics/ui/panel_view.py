@@ -9,12 +9,11 @@ from pathlib import Path
 
 import ipywidgets as w
 import pandas as pd
-import plotly.graph_objects as go
 from IPython.display import HTML
 
-from deskmetrics.charts.dashboard import apply
 from deskmetrics.charts.panels import chart_rows, panel_chart_data, panel_figure
 from deskmetrics.panels.model import Panel
+from deskmetrics.ui.chart import Chart
 from deskmetrics.ui.tables import TABLE_ROWS, csv_text, download_link, frame_html
 
 Drill = Callable[[str, dict, str], pd.DataFrame]
@@ -62,10 +61,9 @@ class PanelView:
     def __init__(self, panel: Panel, frame: pd.DataFrame, drill: Drill) -> None:
         self.panel, self.frame, self._drill = panel, frame, drill
         chart = panel.chart
-        self.figure = go.FigureWidget(panel_figure(frame, chart)) if chart.kind != "table" else None
+        self.figure = Chart(panel_figure(frame, chart)) if chart.kind != "table" else None
         if self.figure is not None:
-            for trace in self.figure.data:
-                trace.on_click(self._on_click)
+            self.figure.on_click(self._on_click)
         self.table = w.HTML(frame_html(frame))
         self.download = w.HTML(download_link(frame, f"{panel.id}.csv"))
         self.download.add_class("dm-download-box")
@@ -91,7 +89,7 @@ class PanelView:
     def update(self, frame: pd.DataFrame) -> None:
         self.frame = frame
         if self.figure is not None:
-            apply(self.figure, panel_chart_data(frame, self.panel.chart))
+            self.figure.apply(panel_chart_data(frame, self.panel.chart))
         self.table.value = frame_html(frame)
         self.download.value = download_link(frame, f"{self.panel.id}.csv")
         self.tickets.value = ""
@@ -101,10 +99,10 @@ class PanelView:
         if self.panel.drills:
             self.choice.options = drill_options(self.panel, self.frame)
 
-    def _on_click(self, trace, points, _state) -> None:
-        if not self.panel.drills or not points.point_inds:
+    def _on_click(self, trace, point: int) -> None:
+        if not self.panel.drills or trace.customdata is None:
             return
-        row = trace.customdata[points.point_inds[0]]
+        row = trace.customdata[point]
         field = next(
             (f for f in self.panel.drill_fields if self.panel.chart.name_of(f) == trace.name),
             self.panel.drill_fields[0],

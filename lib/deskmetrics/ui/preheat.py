@@ -16,7 +16,7 @@ from typing import TypeVar
 import ipywidgets as w
 
 from deskmetrics.ui.page_request import PageRequest, page_request, preheating
-from deskmetrics.ui.plotly_assets import share_plotly_bundle
+from deskmetrics.ui.plotly_assets import share_chart_module
 
 Page = TypeVar("Page")
 
@@ -37,16 +37,16 @@ def open_page(
     """The page for this request; see the module docstring for the preheated path."""
     if not preheating():
         request = page_request(allowed)
-        share_plotly_bundle([])
+        share_chart_module([])
         return build(request)
     before = set(live_widgets())
     page = warm_up()
     made = [widget for key, widget in live_widgets().items() if key not in before]
     request = page_request(allowed)
     if request.viewer.is_staff:
-        share_plotly_bundle(made)
+        share_chart_module(made)
         return reuse(page, request.params)
     for widget in made:
         widget.close()
-    share_plotly_bundle([])
+    share_chart_module([])
     return build(request)
