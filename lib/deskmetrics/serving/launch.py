@@ -21,6 +21,9 @@ PAGE_EXTENSIONS = (
     "@voila-dashboards/widgets-manager8",
     "anywidget",
 )
+# A taken kernel is replaced after this long: sooner, the new kernel (seconds of CPU to start
+# and build its page) competes with the browser drawing the page that took the old one.
+REFILL_DELAY_SECONDS = 5.0
 SETUP_TAG = "page-setup"  # the tab notebooks' first code cell, where a pooled kernel waits
 
 
@@ -53,7 +56,7 @@ def voila_config(pool_size: int, cull_minutes: int, timeout_seconds: int) -> Con
     config.VoilaConfiguration.resources = {"plotly_module": BUNDLE_ADDRESS}  # see templates/
     config.VoilaKernelManager.kernel_pools_config = {"default": {"pool_size": pool_size}}
     config.VoilaKernelManager.preheat_denylist = ["reports/"]
-    config.VoilaKernelManager.fill_delay = 0.5
+    config.VoilaKernelManager.fill_delay = REFILL_DELAY_SECONDS
     config.MappingKernelManager.cull_idle_timeout = cull_minutes * 60
     config.MappingKernelManager.cull_interval = 60
     config.MappingKernelManager.cull_connected = True  # a forgotten browser tab frees its kernel
