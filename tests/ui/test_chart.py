@@ -94,3 +94,22 @@ def test_the_bundle_is_plotly_basic_of_the_version_plotly_py_draws_for():
     assert "(basic - minified)" in PLOTLY_BASIC.read_text(encoding="utf-8")[:200]
     assert sorted(TRACE_TYPES) == ["bar", "pie", "scatter"]  # what the basic bundle holds
     assert CHART_MODULE.rstrip().endswith("export default { render };")
+
+
+def test_under_the_app_charts_import_its_cached_module(monkeypatch):
+    from deskmetrics.ui.chart import share_chart_module
+    from deskmetrics.ui.plotly_assets import BUNDLE_ADDRESS
+
+    monkeypatch.setattr(Chart, "_esm", Chart._esm)  # restored after the test
+    outside = Chart(_bars())
+    share_chart_module([outside])  # JupyterLab, papermill: the code stays inline
+    assert outside._esm == CHART_MODULE
+
+    monkeypatch.setenv("SERVER_NAME", "dash.example.com")
+    monkeypatch.setenv("SERVER_PORT", "8866")
+    monkeypatch.setenv("DESKMETRICS_KERNEL_KEY", "k")
+    built_before = Chart(_bars())
+    share_chart_module([built_before])
+    address = "http://dash.example.com:8866" + BUNDLE_ADDRESS
+    assert built_before._esm == address
+    assert Chart(_bars())._esm == address

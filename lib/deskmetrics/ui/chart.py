@@ -18,7 +18,7 @@ import traitlets
 from plotly.basedatatypes import BaseTraceType
 
 from deskmetrics.charts.dashboard import ChartData, apply
-from deskmetrics.ui.plotly_assets import CHART_MODULE, TRACE_TYPES
+from deskmetrics.ui.plotly_assets import BUNDLE_ADDRESS, CHART_MODULE, TRACE_TYPES, page_origin
 
 Click = Callable[[BaseTraceType, int], None]  # the trace clicked, the point's index
 
@@ -83,3 +83,16 @@ def _points(trace) -> int:
         if values is not None:
             return len(values)
     return 0
+
+
+def share_chart_module(widgets) -> None:
+    """Point these charts, and every chart made from now on, at the app's cached module
+    (under ``deskmetrics serve`` only; elsewhere the code stays inline)."""
+    origin = page_origin()
+    if origin is None:
+        return
+    url = origin + BUNDLE_ADDRESS
+    Chart._esm = url
+    for widget in widgets:
+        if isinstance(widget, Chart):
+            widget._esm = url

@@ -52,17 +52,3 @@ def page_origin() -> str | None:
     scheme = os.environ.get("HTTP_X_FORWARDED_PROTO", "http").split(",")[0].strip() or "http"
     default = {"http": "80", "https": "443"}.get(scheme)
     return f"{scheme}://{host}" + (f":{port}" if port and port != default else "")
-
-
-def share_chart_module(widgets) -> None:
-    """Point these charts, and every chart made from now on, at the app's module."""
-    from deskmetrics.ui.chart import Chart  # the widget imports this module for its code
-
-    origin = page_origin()
-    if origin is None:
-        return
-    url = origin + BUNDLE_ADDRESS
-    Chart._esm = url
-    for widget in widgets:
-        if isinstance(widget, Chart):
-            widget._esm = url

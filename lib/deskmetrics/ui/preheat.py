@@ -15,8 +15,8 @@ from typing import TypeVar
 
 import ipywidgets as w
 
+from deskmetrics.ui.chart import share_chart_module
 from deskmetrics.ui.page_request import PageRequest, page_request, preheating
-from deskmetrics.ui.plotly_assets import share_chart_module
 
 Page = TypeVar("Page")
 
