@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pandas as pd
 import pytest
+from sqlalchemy import event
 
 from deskmetrics.cli import main
 from deskmetrics.errors import MetricError
+from deskmetrics.metrics import registry
 from deskmetrics.session import Session
 
 
@@ -59,3 +64,49 @@ def test_filter_options_and_data_range(session):
     assert ("Acme Dental", "C1") in options.clients
     first, last = session.data_range()
     assert (first.isoformat(), last.isoformat()) == ("2024-11-20", "2024-12-06")
+
+
+def _statements(session, run) -> list[str]:
+    """The SQL a call sends, as compiled for the warehouse."""
+    sent: list[str] = []
+
+    def listen(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    engine = session.warehouse.engine(read_only=True)
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    return sent
+
+
+def test_survey_metrics_bound_their_query_by_the_period(session):
+    scope = session.scope("2024-12-02", "2024-12-06")
+    csat_only = _statements(session, lambda: session.kpis(scope, ["csat_percent"]))
+    where = csat_only[0].split("WHERE", 1)[1]
+    assert "surveys.submitted_at >=" in where and "surveys.submitted_at <" in where
+    # open tickets count tickets of any age: their query keeps every ticket
+    tickets_only = _statements(session, lambda: session.kpis(scope, ["open_tickets"]))
+    assert "created_at" not in tickets_only[0].split("WHERE", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("date_from", "date_to"),
+    [("2024-12-02", "2024-12-06"), ("2024-11-20", "2024-12-03"), ("2024-12-04", "2024-12-04")],
+)
+def test_the_period_bound_never_changes_a_value(session, monkeypatch, date_from, date_to):
+    """A metric that declares period_column must count nothing outside it: the same values
+    come out with the bound as without it; breakdowns stay unbounded, so a client whose
+    surveys all fall outside the period still shows with its zero count."""
+    bounded = [m for m in registry.all_metrics() if m.period_column]
+    assert {m.name for m in bounded} >= {"csat_percent", "csat_responses"}
+    names = [m.name for m in bounded]
+    scope = session.scope(date_from, date_to)
+    with_bound = session.kpis(scope, names)
+    breakdown = session.breakdown(scope, names, "client")
+    for metric in bounded:
+        monkeypatch.setitem(registry.REGISTRY, metric.name, replace(metric, period_column=None))
+    assert session.kpis(scope, names) == with_bound
+    pd.testing.assert_frame_equal(session.breakdown(scope, names, "client"), breakdown)

@@ -54,6 +54,9 @@ class Metric:
     tab: str = "dashboard"
     higher_is_better: bool | None = None
     count_measure: str | None = None  # the measure that is this metric's n
+    # set when every measure counts only records with this column in [start, end): the engine
+    # then bounds the whole query by it, so the database drops the rest before any join
+    period_column: str | None = None
 
 
 REGISTRY: dict[str, Metric] = {}
