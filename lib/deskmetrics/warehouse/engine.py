@@ -1,8 +1,9 @@
-"""Where the warehouse is and how to open it: one SQLAlchemy URL, short-lived connections.
+"""Where the warehouse is and how to open it: one SQLAlchemy URL, connections on demand.
 
-DuckDB lets one process write at a time and a writer locks readers out, so every reader opens
-a read-only connection for one piece of work and closes it, retrying with backoff while a load
-holds the lock; a dashboard therefore waits a moment instead of failing.
+DuckDB lets one process write at a time and a writer locks readers out, so readers open
+read-only connections, retrying with backoff while a load holds the lock; a dashboard
+therefore waits a moment instead of failing. A DuckDB reader keeps its connection between
+reads until it idles or a writer announces itself (see ``resident``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -27,6 +28,7 @@ from tenacity import (
 
 from deskmetrics.config import PROJECT_ROOT
 from deskmetrics.errors import WarehouseError
+from deskmetrics.warehouse.resident import ResidentReader, writer_announced
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,7 @@ class Warehouse:
         self._parsed = make_url(self.url)
         self.dialect = self._parsed.get_backend_name()
         self._engines: dict[bool, Engine] = {}
+        self._resident: ResidentReader | None = None
 
     def __repr__(self) -> str:
         return f"Warehouse({self._parsed.render_as_string(hide_password=True)!r})"
@@ -104,13 +107,19 @@ class Warehouse:
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
-        """A short-lived read connection; waits (with backoff) while a writer holds the file."""
+        """A read connection; waits (with backoff) while a writer holds the file."""
         path = self.file_path
         if path is not None and not path.exists():
             raise WarehouseError(
                 f"the warehouse {path} does not exist yet: load data first with "
                 "`deskmetrics demo-data` or `deskmetrics import-csv DIR`"
             )
+        if self.is_duckdb and path is not None:
+            if self._resident is None:
+                self._resident = ResidentReader(path, lambda: self._connect(read_only=True))
+            with self._resident.reading() as conn:
+                yield conn
+            return
         conn = self._connect(read_only=True)
         try:
             yield conn
@@ -120,12 +129,15 @@ class Warehouse:
     @contextmanager
     def writing(self) -> Iterator[Connection]:
         """One transaction: everything inside commits together or not at all."""
-        conn = self._connect(read_only=False)
-        try:
-            with conn.begin():
-                yield conn
-        finally:
-            conn.close()
+        with ExitStack() as stack:
+            if self.is_duckdb and self.file_path is not None:
+                stack.enter_context(writer_announced(self.file_path))  # readers let go
+            conn = self._connect(read_only=False)
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                conn.close()
 
     def _connect(self, *, read_only: bool) -> Connection:
         try:
@@ -137,6 +149,8 @@ class Warehouse:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def dispose(self) -> None:
+        if self._resident is not None:
+            self._resident.release()
         for engine in self._engines.values():
             engine.dispose()
         self._engines.clear()
