@@ -7,12 +7,12 @@ from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
-import ipywidgets as w
 import pandas as pd
 from IPython.display import HTML
 
 from deskmetrics.charts.panels import chart_rows, panel_chart_data, panel_figure
 from deskmetrics.panels.model import Panel
+from deskmetrics.ui import shared_models as shared
 from deskmetrics.ui.chart import Chart
 from deskmetrics.ui.tables import TABLE_ROWS, csv_text, download_link, frame_html
 
@@ -64,24 +64,25 @@ class PanelView:
         self.figure = Chart(panel_figure(frame, chart)) if chart.kind != "table" else None
         if self.figure is not None:
             self.figure.on_click(self._on_click)
-        self.table = w.HTML(frame_html(frame))
-        self.download = w.HTML(download_link(frame, f"{panel.id}.csv"))
+        # layouts and styles shared across panels: a tab of 20 panels sends 200 models, not 500
+        self.table = shared.html(frame_html(frame))
+        self.download = shared.html(download_link(frame, f"{panel.id}.csv"))
         self.download.add_class("dm-download-box")
-        self.choice = w.Dropdown(options=[], layout=w.Layout(width="340px"))
+        self.choice = shared.dropdown("340px", options=[])
         self.choice.add_class("dm-drill-choice")
-        self.button = w.Button(description=panel.drill_button, icon="list")
+        self.button = shared.button(description=panel.drill_button, icon="list")
         self.button.add_class("dm-drill-button")
         self.button.on_click(lambda _b: self._show_choice())
-        self.tickets = w.HTML("")
+        self.tickets = shared.html("")
         self.tickets.add_class("dm-drill-result")
         controls = [self.download]
         if panel.drills:
             controls = [self.choice, self.button, self.download]
-        parts = [w.HTML(_heading(panel))]
+        parts = [shared.html(_heading(panel))]
         if self.figure is not None:
             parts.append(self.figure)
-        parts += [w.HBox(controls), self.table, self.tickets]
-        self.widget = w.VBox(parts)
+        parts += [shared.hbox(controls), self.table, self.tickets]
+        self.widget = shared.vbox(parts)
         self.widget.add_class("dm-panel")
         self.widget.add_class(f"dm-panel-{panel.id}")
         self._set_choices()
