@@ -14,6 +14,7 @@ from deskmetrics.charts.panels import chart_rows, panel_chart_data, panel_figure
 from deskmetrics.panels.model import Panel
 from deskmetrics.ui import shared_models as shared
 from deskmetrics.ui.chart import Chart
+from deskmetrics.ui.download import CsvDownload
 from deskmetrics.ui.tables import TABLE_ROWS, csv_text, download_link, frame_html
 
 Drill = Callable[[str, dict, str], pd.DataFrame]
@@ -66,7 +67,7 @@ class PanelView:
             self.figure.on_click(self._on_click)
         # layouts and styles shared across panels: a tab of 20 panels sends 200 models, not 500
         self.table = shared.html(frame_html(frame))
-        self.download = shared.html(download_link(frame, f"{panel.id}.csv"))
+        self.download = CsvDownload(frame, f"{panel.id}.csv")  # the CSV leaves on a click
         self.download.add_class("dm-download-box")
         self.choice = shared.dropdown("340px", options=[])
         self.choice.add_class("dm-drill-choice")
@@ -92,7 +93,7 @@ class PanelView:
         if self.figure is not None:
             self.figure.apply(panel_chart_data(frame, self.panel.chart))
         self.table.value = frame_html(frame)
-        self.download.value = download_link(frame, f"{self.panel.id}.csv")
+        self.download.show(frame)
         self.tickets.value = ""
         self._set_choices()
 
