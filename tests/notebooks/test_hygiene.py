@@ -21,6 +21,21 @@ def _code_cells(path: Path) -> list[dict]:
     return [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
 
 
+def _lists_panels(src: str) -> bool:
+    """A section's cell: ``page.panels("id", ...)``, one panel id a line and nothing else."""
+    body = ast.parse(src).body
+    if len(body) != 1 or not isinstance(body[0], ast.Expr):
+        return False
+    call = body[0].value
+    return (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "panels"
+        and not call.keywords
+        and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in call.args)
+    )
+
+
 def test_there_are_notebooks():
     assert any(p.name == "dashboard.ipynb" for p in NOTEBOOKS)
 
@@ -45,7 +60,7 @@ def test_notebook_is_thin_and_clean(path):
         assert not re.search(r"^\s*(def|class)\s", src, re.M), "no functions or classes"
         assert not re.search(r"\bselect\b.+\bfrom\b", src, re.I | re.S), "no SQL"
         assert not re.search(r"\b(requests|httpx|urllib)\b", src), "no HTTP"
-        if cell is not params[0]:
+        if cell is not params[0] and not _lists_panels(src):
             assert len(src.splitlines()) <= 3, "one or two lines per visual"
 
 
