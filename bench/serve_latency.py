@@ -8,9 +8,10 @@ The warehouse must exist (build one with bench/business_scale.py; the README's n
 1,000,000 tickets). The script runs `deskmetrics serve` (staff token, a pool of one preheated
 kernel per tab) and Debian's Chromium through Playwright, and prints:
 
-1. first paint per tab from a warm pool: time from navigation to the first data visual (the
-   KPI tiles on the Dashboard, the segments chart on Health, the first panel chart elsewhere),
-   and to the whole page's charts; the next tab waits until the pool has refilled and the
+1. first paint per tab from a warm pool: time from navigation to the first frame painted with
+   the first data visual (the KPI tiles on the Dashboard, the segments chart drawn on Health,
+   the first panel chart drawn elsewhere), measured in the page; the same as Playwright's wait
+   saw it (later on a busy machine: its polling crosses processes); and to the whole page; the next tab waits until the pool has refilled and the
    machine is quiet again;
 2. the same from a cold start (a second server with no pool: the kernel starts on request);
 3. filter change latency on the Dashboard: choose another client, time until the trend chart
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import secrets
@@ -121,12 +123,32 @@ def _cpu(proc: psutil.Process) -> float:
         return 0.0
 
 
-def first_paint(context, base: str, tab: str) -> tuple[float, float]:
+# in the page: navigation start to the first frame after the first visual is on the page (a
+# chart: drawn); the driver's own wait for it, across processes, lands later on a busy machine
+PAINT_MARK = """
+new MutationObserver((_, observer) => {
+  if (!document.querySelector(%s)) return;
+  observer.disconnect();
+  requestAnimationFrame(() => setTimeout(() => { window.__dmPainted = performance.now(); }));
+}).observe(document, { subtree: true, childList: true, attributes: true });
+"""
+
+
+def _visual(tab: str) -> str:
+    return FIRST_VISUAL.get(tab, ".js-plotly-plot").replace(
+        ".js-plotly-plot", ".js-plotly-plot[data-drawn]"
+    )
+
+
+def first_paint(context, base: str, tab: str) -> tuple[float, float, float]:
+    """(painted, seen by the driver, whole page) in seconds from navigation."""
     page = context.new_page()
+    page.add_init_script(PAINT_MARK % json.dumps(_visual(tab)))
     started = time.perf_counter()
     page.goto(f"{base}/voila/render/{tab}.ipynb", wait_until="commit", timeout=LOAD_TIMEOUT_MS)
-    page.wait_for_selector(FIRST_VISUAL.get(tab, ".js-plotly-plot"), timeout=LOAD_TIMEOUT_MS)
-    first = time.perf_counter() - started
+    page.wait_for_selector(_visual(tab), timeout=LOAD_TIMEOUT_MS)
+    seen = time.perf_counter() - started
+    painted = page.wait_for_function("() => window.__dmPainted", timeout=LOAD_TIMEOUT_MS)
     page.wait_for_load_state("load", timeout=LOAD_TIMEOUT_MS)
     page.wait_for_function(
         "() => [...document.querySelectorAll('.jupyter-widgets')]"
@@ -135,10 +157,10 @@ def first_paint(context, base: str, tab: str) -> tuple[float, float]:
     )
     whole = time.perf_counter() - started
     page.close(run_before_unload=True)  # as a reader closing the tab: Voilà frees the kernel
-    return first, whole
+    return painted.json_value() / 1000, seen, whole
 
 
-def paint_table(base, server, tabs, pooled: bool) -> dict[str, tuple[float, float]]:
+def paint_table(base, server, tabs, pooled: bool) -> dict[str, tuple[float, float, float]]:
     """Each tab once in one browser context (a returning reader: the browser's cache holds the
     app's scripts and plotly after the first page); ``first visit`` is that first page."""
     results = {}
@@ -257,12 +279,15 @@ def memory_table(server: subprocess.Popen) -> list[tuple[str, float, float | Non
     return rows
 
 
-def print_paint(title: str, results: dict[str, tuple[float, float]]) -> None:
-    print(f"\nFirst paint, {title} (s): navigation to the first data visual / to every chart drawn")
-    print("| tab | first visual | whole page |")
-    print("|---|---|---|")
-    for tab, (first, whole) in results.items():
-        print(f"| {tab} | {first:.2f} | {whole:.2f} |")
+def print_paint(title: str, results: dict[str, tuple[float, float, float]]) -> None:
+    print(
+        f"\nFirst paint, {title} (s): from navigation to the first data visual painted "
+        "(measured in the page), the same as the test driver saw it, and every chart drawn"
+    )
+    print("| tab | first visual painted | seen by the driver | whole page |")
+    print("|---|---|---|---|")
+    for tab, (painted, seen, whole) in results.items():
+        print(f"| {tab} | {painted:.2f} | {seen:.2f} | {whole:.2f} |")
     sys.stdout.flush()
 
 
