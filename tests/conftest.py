@@ -87,6 +87,18 @@ def small_config() -> Path:
     return FIXTURES / "dashboard_small" / "config.yml"
 
 
+@pytest.fixture
+def small_session(tmp_path, small_msp, small_config):
+    """The hand-computed MSP imported into a fresh DuckDB warehouse, as a Session."""
+    from deskmetrics.cli import main
+    from deskmetrics.session import Session
+
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    args = ["import-csv", str(small_msp), "--warehouse", url, "--config", str(small_config)]
+    assert main(args) == 0
+    return Session(url, small_config)
+
+
 def _manager_report(url: str):
     """help_desk_small with the Manager report's additions imported on top, as a Session."""
     from deskmetrics.cli import main

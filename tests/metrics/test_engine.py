@@ -8,19 +8,13 @@ import pandas as pd
 import pytest
 from sqlalchemy import event
 
-from deskmetrics.cli import main
 from deskmetrics.errors import MetricError
 from deskmetrics.metrics import registry
-from deskmetrics.session import Session
 
 
 @pytest.fixture
-def session(tmp_path, small_msp, small_config):
-    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
-    assert (
-        main(["import-csv", str(small_msp), "--warehouse", url, "--config", str(small_config)]) == 0
-    )
-    return Session(url, small_config)
+def session(small_session):
+    return small_session
 
 
 def test_breakdown_by_board_adds_up(session):

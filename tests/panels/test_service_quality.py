@@ -17,12 +17,8 @@ DAYS = ["2024-12-02", "2024-12-03", "2024-12-04", "2024-12-05", "2024-12-06"]
 
 
 @pytest.fixture
-def session(tmp_path, small_msp, small_config):
-    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
-    assert (
-        main(["import-csv", str(small_msp), "--warehouse", url, "--config", str(small_config)]) == 0
-    )
-    return Session(url, small_config)
+def session(small_session):
+    return small_session
 
 
 def _panel(session, panel_id, *period, **filters) -> pd.DataFrame:

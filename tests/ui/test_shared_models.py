@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from deskmetrics.cli import main
 from deskmetrics.panels.model import panels_for
-from deskmetrics.session import Session
 from deskmetrics.ui import shared_models as shared
 from deskmetrics.ui.tab_page import TabPage
 
 
 @pytest.fixture
-def session(tmp_path, small_msp, small_config):
-    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
-    assert (
-        main(["import-csv", str(small_msp), "--warehouse", url, "--config", str(small_config)]) == 0
-    )
-    return Session(url, small_config)
+def session(small_session):
+    return small_session
 
 
 def _tree(widget):
