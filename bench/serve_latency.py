@@ -99,11 +99,14 @@ def _free_port() -> int:
 
 
 def kernels(server: subprocess.Popen) -> list[psutil.Process]:
-    return [
-        p
-        for p in psutil.Process(server.pid).children(recursive=True)
-        if "ipykernel" in " ".join(p.cmdline())
-    ]
+    return [p for p in psutil.Process(server.pid).children(recursive=True) if _is_kernel(p)]
+
+
+def _is_kernel(proc: psutil.Process) -> bool:
+    try:
+        return "ipykernel" in " ".join(proc.cmdline())
+    except psutil.Error:  # a kernel shutting down (gone, or a zombie until Voilà reaps it)
+        return False
 
 
 def wait_quiet(
