@@ -116,8 +116,8 @@ def test_dashboard_equals_a_warehouse_holding_only_that_client(scoped, link):
         full._bundle["open_by_category"], alone._bundle["open_by_category"]
     )
     assert [n for n in scoped["others"] if n in states] == []
-    assert full._client.box.options == ((_name(scoped), scoped["client"]),)
-    assert full._client.box.disabled
+    assert full.filter_bar.dropdowns["client"].box.options == ((_name(scoped), scoped["client"]),)
+    assert full.filter_bar.dropdowns["client"].box.disabled
 
 
 def test_health_equals_a_warehouse_holding_only_that_client(scoped, link):
@@ -160,8 +160,8 @@ def test_a_revoked_link_stops_an_open_page_at_its_next_filter_change(scoped, lin
     viewer = viewer_from_query(f"link={link}")
     page = TabPage(Session(scoped["full"]), "help_desk", viewer=viewer, **PERIOD)
     AccessStore().revoke_link(viewer.link_id, actor="test")
-    page._on_change()
-    assert "revoked" in page._status.value
+    page.filter_bar.submit()
+    assert "revoked" in page.filter_bar.status.value
 
 
 def _name(scoped) -> str:

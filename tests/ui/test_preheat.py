@@ -46,7 +46,7 @@ def test_a_staff_address_moves_the_ready_page_in_place(demo, pooled):
     assert page.viewer.is_staff
     assert page.state["board"] == "Help Desk"
     assert str(page.state["date_from"]) == "2026-10-01"
-    assert page._dropdowns["board"].value == "Help Desk"
+    assert page.filter_bar.dropdowns["board"].value == "Help Desk"
     # every view was built before the request and is the one the page shows
     assert set(page.views) == set(page.results) and len(page.views) > 10
     view = page.views["open_tickets"]
@@ -62,8 +62,9 @@ def test_a_client_link_closes_every_widget_of_the_ready_page(demo, pooled):
     warmed = seen["before_request"] - earlier  # the default page, built for staff
     assert warmed, "the pooled kernel built nothing while it waited"
     assert not warmed & set(live_widgets()), "a widget of the default page is still open"
-    assert [value for _, value in page._client.box.options] == ["CL001"]
-    assert page._client.box.disabled and page._client.value == "CL001"
+    client = page.filter_bar.dropdowns["client"]
+    assert [value for _, value in client.box.options] == ["CL001"]
+    assert client.box.disabled and client.value == "CL001"
 
 
 def test_health_follows_the_address_client(demo, pooled):

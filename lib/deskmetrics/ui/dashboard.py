@@ -7,7 +7,7 @@ figures, so an executed notebook converts to a self-contained HTML page.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from html import escape
 
 import ipywidgets as w
@@ -21,20 +21,19 @@ from deskmetrics.charts.dashboard import (
     created_vs_resolved,
     created_vs_resolved_data,
 )
-from deskmetrics.errors import AccessError
 from deskmetrics.metrics.dashboard import DASHBOARD_KPIS
 from deskmetrics.metrics.registry import get
 from deskmetrics.session import Session
 from deskmetrics.ui.chart import Chart
-from deskmetrics.ui.client_choice import ClientChoice
+from deskmetrics.ui.filter_bar import FilterBar, period_state
 from deskmetrics.ui.freshness import freshness_html, page_freshness
 from deskmetrics.ui.nav import nav_html
 from deskmetrics.ui.preheat import open_page
 from deskmetrics.ui.tiles import health_panel, kpi_row, kpi_tile
 
 PARAMETERS = ("date_from", "date_to", "client", "board", "category")
+FILTERS = ("client", "board", "category")
 TILES = ("open_tickets", "tickets_outside_resolution_sla", "avg_resolution_hours", "csat_percent")
-ALL = ""
 
 
 class DashboardTab:
@@ -57,7 +56,6 @@ class DashboardTab:
             client = viewer.client_id
         self.state = dashboard_state(session, date_from, date_to, client, board, category)
         self._plotly_included = False
-        self._quiet = False  # True while filters are moved by code, not by the reader
         self._bundle = self._compute()
         if not static:
             self._build_widgets()
@@ -130,7 +128,7 @@ class DashboardTab:
                 f"<b>Period</b> {s['date_from']} to {s['date_to']}"
                 + ("; " + "; ".join(chosen) if chosen else "; all clients, boards and categories")
             )
-        return self._filters_box
+        return self.filter_bar.widget
 
     def kpis(self):
         html = self._tiles_html()
@@ -174,42 +172,9 @@ class DashboardTab:
         return HTML(fig.to_html(full_html=False, include_plotlyjs=include))
 
     def _build_widgets(self) -> None:
-        options = self.session.filter_options(self.viewer.client_id)
         s = self.state
-        self._from = w.DatePicker(value=s["date_from"], description="From")
-        self._to = w.DatePicker(value=s["date_to"], description="To")
-        fixed = not self.viewer.is_staff  # a client link shows its one client
-        self._client = ClientChoice(  # an unknown client shows every client
-            options.clients, s["client"], everyone=None if fixed else "All clients", fixed=fixed
-        )
-        self._board = w.Dropdown(
-            options=[("All boards", ALL), *((b, b) for b in options.boards)],
-            value=s["board"] if s["board"] in options.boards else ALL,
-            description="Board",
-        )
-        self._category = w.Dropdown(
-            options=[("All categories", ALL), *((c, c) for c in options.categories)],
-            value=s["category"] if s["category"] in options.categories else ALL,
-            description="Category",
-        )
-        for widget, cls in (
-            (self._from, "from"),
-            (self._to, "to"),
-            (self._client, "client"),
-            (self._board, "board"),
-            (self._category, "category"),
-        ):
-            widget.add_class(f"dm-filter-{cls}")
-            widget.observe(self._on_change, names="value")
-        self._status = w.HTML("", layout=w.Layout(min_width="160px"))
-        self._status.add_class("dm-status")
-        self._filters_box = w.VBox(
-            [
-                w.HBox([self._from, self._to]),
-                w.HBox([self._client, self._board, self._category]),
-                self._status,
-            ]
-        )
+        options = self.session.filter_options(self.viewer.client_id)
+        self.filter_bar = FilterBar(s, FILTERS, options, self.viewer, self.refresh)
         self._tiles = w.HTML(self._tiles_html())
         self._tiles.add_class("dm-kpis")
         self._health = w.HTML(health_panel(self._bundle["dashboard"]["confidence"]))
@@ -227,40 +192,12 @@ class DashboardTab:
             ),
         }
 
-    def _on_change(self, _change=None) -> None:
-        if self._quiet:
-            return
-        if self._from.value is None or self._to.value is None or self._to.value < self._from.value:
-            self._status.value = "<i>Choose a start date on or before the end date.</i>"
-            return
-        self._status.value = "<i>Updating…</i>"
-        try:
-            self.refresh(
-                date_from=self._from.value,
-                date_to=self._to.value,
-                client=self._client.value,
-                board=self._board.value,
-                category=self._category.value,
-            )
-        except AccessError as exc:
-            self._status.value = f"<b>{escape(str(exc))}</b>"
-            return
-        self._status.value = ""
-
     def follow(self, params: dict[str, str]) -> None:
         """Move a built page to the filters an address asks for; widgets change in place."""
         state = dashboard_state(self.session, **{k: params.get(k, "") for k in PARAMETERS})
         if state == self.state:
             return
-        self._quiet = True
-        try:
-            self._from.value, self._to.value = state["date_from"], state["date_to"]
-            for name in ("client", "board", "category"):
-                choice = getattr(self, f"_{name}")
-                known = choice.offers if name == "client" else {v for _, v in choice.options}
-                choice.value = state[name] if state[name] in known else ALL
-        finally:
-            self._quiet = False
+        self.filter_bar.move_to(state)
         self.refresh(**state)
 
     def refresh(self, **filters) -> None:
@@ -295,16 +232,8 @@ def dashboard_state(
     category: str = "",
 ) -> dict:
     """The period (default: the 30 days up to the last day with tickets) and the filters."""
-    _, last = session.data_range()
-    to = date.fromisoformat(date_to) if date_to else (last or date.today())
-    start = date.fromisoformat(date_from) if date_from else to - timedelta(days=29)
-    return {
-        "date_from": start,
-        "date_to": to,
-        "client": client,
-        "board": board,
-        "category": category,
-    }
+    params = {"date_from": date_from, "date_to": date_to, "client": client, "board": board}
+    return period_state(session, FILTERS, params | {"category": category})
 
 
 def _scope(session: Session, state: dict):

@@ -6,7 +6,7 @@ updates each in place. Static (papermill): each panel renders as HTML with its C
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from html import escape
 from pathlib import Path
 
@@ -19,22 +19,12 @@ from deskmetrics.panels.model import TABS, get_panel, panels_for
 from deskmetrics.panels.run import drill_panel, run_tab
 from deskmetrics.session import Session
 from deskmetrics.ui import shared_models as shared
-from deskmetrics.ui.client_choice import ClientChoice
+from deskmetrics.ui.filter_bar import LABELS, FilterBar, period_state
 from deskmetrics.ui.freshness import freshness_html, page_freshness
 from deskmetrics.ui.nav import nav_html
 from deskmetrics.ui.page_request import PageRequest
 from deskmetrics.ui.panel_view import PanelView, static_panel
 from deskmetrics.ui.preheat import open_page
-
-ALL = ""
-FILTER_LABELS = {
-    "client": "Client",
-    "board": "Board",
-    "category": "Category",
-    "owner": "Technician",
-    "team": "Team",
-    "channel": "Channel",
-}
 
 
 class TabPage:
@@ -59,13 +49,17 @@ class TabPage:
         self.export_dir = Path(export_dir) if export_dir else None
         if not viewer.is_staff:
             filters["client"] = viewer.client_id
-        self.state = initial_state(session, self.spec.filters, date_from, date_to, filters)
+        self.state = period_state(
+            session, self.spec.filters, {"date_from": date_from, "date_to": date_to, **filters}
+        )
         self._plotly_included = False
-        self._quiet = False  # True while filters are moved by code, not by the reader
         self.results = self._run()
         self.views: dict[str, PanelView] = {}
         if not static:
-            self._build_filters()
+            options = session.filter_options(viewer.client_id)
+            self.filter_bar = FilterBar(
+                self.state, self.spec.filters, options, viewer, self.refresh
+            )
 
     @classmethod
     def open(
@@ -132,10 +126,10 @@ class TabPage:
     def filters(self):
         if self.static:
             s = self.state
-            chosen = [f"{FILTER_LABELS[k]}: {escape(str(s[k]))}" for k in self.spec.filters if s[k]]
+            chosen = [f"{LABELS[k]}: {escape(str(s[k]))}" for k in self.spec.filters if s[k]]
             text = f"<b>Period</b> {s['date_from']} to {s['date_to']}"
             return HTML(text + ("; " + "; ".join(chosen) if chosen else "; no other filters"))
-        return self._filters_box
+        return self.filter_bar.widget
 
     def panel(self, panel_id: str):
         panel = get_panel(panel_id)
@@ -158,20 +152,10 @@ class TabPage:
 
     def follow(self, params: dict[str, str]) -> None:
         """Move a built page to the filters an address asks for; widgets change in place."""
-        names = self.spec.filters
-        state = initial_state(
-            self.session, names, params.get("date_from", ""), params.get("date_to", ""), params
-        )
+        state = period_state(self.session, self.spec.filters, params)
         if state == self.state:
             return
-        self._quiet = True
-        try:
-            self._from.value, self._to.value = state["date_from"], state["date_to"]
-            for name, dropdown in self._dropdowns.items():
-                known = self._known[name]
-                dropdown.value = state[name] if state[name] in known else ALL
-        finally:
-            self._quiet = False
+        self.filter_bar.move_to(state)
         self.refresh(**state)
 
     def refresh(self, **filters) -> None:
@@ -192,72 +176,6 @@ class TabPage:
     # -- internals ------------------------------------------------------------------------
     def _filter_query(self) -> dict:
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.state.items()}
-
-    def _build_filters(self) -> None:
-        options = self.session.filter_options(self.viewer.client_id)
-        choices = {
-            "client": options.clients,
-            "board": [(b, b) for b in options.boards],
-            "category": [(c, c) for c in options.categories],
-            "owner": options.technicians,
-            "team": [(t, t) for t in options.teams],
-            "channel": [(c, c) for c in options.channels],
-        }
-        self._from = w.DatePicker(value=self.state["date_from"], description="From")
-        self._to = w.DatePicker(value=self.state["date_to"], description="To")
-        self._dropdowns = {}
-        self._known: dict[str, set[str]] = {}
-        for name in self.spec.filters:
-            values = {v for _, v in choices[name]}
-            value = self.state[name] if self.state[name] in values else ALL
-            if name == "client":
-                fixed = not self.viewer.is_staff  # a client link: one client
-                everyone = None if fixed else "All (client)"
-                dropdown = ClientChoice(choices[name], value, everyone=everyone, fixed=fixed)
-            else:
-                dropdown = w.Dropdown(
-                    options=[(f"All ({FILTER_LABELS[name].lower()})", ALL), *choices[name]],
-                    value=value,
-                    description=FILTER_LABELS[name],
-                )
-            dropdown.add_class(f"dm-filter-{name}")
-            self._dropdowns[name] = dropdown
-            self._known[name] = values
-        for widget in (self._from, self._to, *self._dropdowns.values()):
-            widget.observe(self._on_change, names="value")
-        self._from.add_class("dm-filter-from")
-        self._to.add_class("dm-filter-to")
-        self._status = w.HTML("")
-        self._status.add_class("dm-status")
-        self._filters_box = w.VBox(
-            [w.HBox([self._from, self._to]), w.HBox(list(self._dropdowns.values())), self._status]
-        )
-
-    def _on_change(self, _change=None) -> None:
-        if self._quiet:
-            return
-        if self._from.value is None or self._to.value is None or self._to.value < self._from.value:
-            self._status.value = "<i>Choose a start date on or before the end date.</i>"
-            return
-        self._status.value = "<i>Updating…</i>"
-        try:
-            self.refresh(
-                date_from=self._from.value,
-                date_to=self._to.value,
-                **{k: d.value for k, d in self._dropdowns.items()},
-            )
-        except AccessError as exc:
-            self._status.value = f"<b>{escape(str(exc))}</b>"
-            return
-        self._status.value = ""
-
-
-def initial_state(session: Session, names, date_from: str, date_to: str, filters: dict) -> dict:
-    """The period (default: the 30 days up to the last day with tickets) and the filters."""
-    _, last = session.data_range()
-    to = date.fromisoformat(date_to) if date_to else (last or date.today())
-    start = date.fromisoformat(date_from) if date_from else to - timedelta(days=29)
-    return {"date_from": start, "date_to": to, **{k: filters.get(k) or ALL for k in names}}
 
 
 def run_state(session: Session, tab: str, state: dict) -> dict:
