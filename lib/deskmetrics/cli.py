@@ -258,35 +258,58 @@ def _sync(args) -> int:
         )
     chosen = list(sources.values()) if args.all else [sources[args.source]]
     warehouse = Warehouse(args.warehouse)
+    failed: dict[str, str] = {}  # source name: what went wrong
     for source in chosen:
-        report = sync_source(
-            warehouse,
-            settings,
-            source,
-            full=args.full,
-            since=args.since,
-            progress=sys.stderr.isatty(),
-        )
-        for name, stream in report.streams.items():
-            resumed = " (resumed)" if stream.resumed else ""
-            print(
-                f"{source.name}/{name}: {stream.records} records, {stream.rows} rows, "
-                f"{stream.removed} removed (deleted at the source), "
-                f"{stream.quarantined} quarantined{resumed}"
+        try:
+            report = sync_source(
+                warehouse,
+                settings,
+                source,
+                full=args.full,
+                since=args.since,
+                progress=sys.stderr.isatty(),
             )
+        except DeskmetricsError as exc:
+            if not args.all:
+                raise
+            # one source down (a revoked key, an outage) must not keep the others stale; what
+            # it had synced is kept and its next sync resumes from there
+            print(f"error: {source.name}: {exc}", file=sys.stderr)
+            failed[source.name] = str(exc)
+            continue
+        _print_sync_report(source.name, report)
+    if failed:
+        # last, and whole: the refresh button shows the last error line
+        reasons = "; ".join(f"{name}: {reason}" for name, reason in failed.items())
         print(
-            f"{source.name}: {report.requests} requests in {report.total_seconds:.1f} s "
-            f"({report.request_seconds:.1f} s waiting on the source, "
-            f"{report.waited_seconds:.1f} s pacing and retrying, "
-            f"{report.load_seconds + report.facts_seconds:.1f} s loading)"
+            f"error: {len(failed)} of {len(chosen)} sources failed to sync, the others "
+            f"synced. {reasons}",
+            file=sys.stderr,
         )
-        if report.quarantined:
-            print(
-                f"warning: {report.quarantined} malformed records from {source.name} were "
-                "quarantined; see the quarantine table",
-                file=sys.stderr,
-            )
+        return 1
     return 0
+
+
+def _print_sync_report(name: str, report) -> None:
+    for stream_name, stream in report.streams.items():
+        resumed = " (resumed)" if stream.resumed else ""
+        print(
+            f"{name}/{stream_name}: {stream.records} records, {stream.rows} rows, "
+            f"{stream.removed} removed (deleted at the source), "
+            f"{stream.quarantined} quarantined{resumed}"
+        )
+    print(
+        f"{name}: {report.requests} requests in {report.total_seconds:.1f} s "
+        f"({report.request_seconds:.1f} s waiting on the source, "
+        f"{report.waited_seconds:.1f} s pacing and retrying, "
+        f"{report.load_seconds + report.facts_seconds:.1f} s loading)"
+    )
+    if report.quarantined:
+        print(
+            f"warning: {report.quarantined} malformed records from {name} were "
+            "quarantined; see the quarantine table",
+            file=sys.stderr,
+        )
 
 
 def _render(args) -> int:
