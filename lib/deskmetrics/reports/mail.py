@@ -13,6 +13,7 @@ import ssl
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -187,14 +188,22 @@ def send(
     raise MailError(problem)  # outside the handler: no chained exception to leak through
 
 
+# Python's header folding drops the quotes around a display name it has to fold, so a long
+# organization name holding <, > or , would read as other addresses. Header lines may be up to
+# 998 characters (RFC 5322 2.1.1); within that, nothing is folded and the name stays whole.
+HEADERS_UNFOLDED = policy.default.clone(max_line_length=998)
+DISPLAY_NAME_LIMIT = 200
+
+
 def _envelope(
     subject: str, organization: str, from_address: str, to: Sequence[str]
 ) -> EmailMessage:
     if not to:
         raise MailError("no recipients: add addresses under audiences in parameters/reports.yaml")
-    message = EmailMessage()
+    message = EmailMessage(policy=HEADERS_UNFOLDED)
     message["Subject"] = subject
-    message["From"] = Address(display_name=_one_line(organization), addr_spec=from_address)
+    sender = _one_line(organization)[:DISPLAY_NAME_LIMIT]
+    message["From"] = Address(display_name=sender, addr_spec=from_address)
     message["To"] = ", ".join(to)
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain=from_address.rpartition("@")[2])
