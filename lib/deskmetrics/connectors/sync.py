@@ -20,7 +20,14 @@ from tqdm.auto import tqdm
 
 from deskmetrics.config import Settings
 from deskmetrics.connectors import get_connector
-from deskmetrics.connectors.base import Batch, Connector, LiveKeys, Window
+from deskmetrics.connectors.base import Batch, Connector, Window
+from deskmetrics.connectors.deletions import (
+    chunks,
+    delete_rows,
+    delete_tickets,
+    reconcile,
+    reconcile_due,
+)
 from deskmetrics.connectors.sources import SourceConfig
 from deskmetrics.schema import business_tables as bt
 from deskmetrics.schema import tables as t
@@ -28,16 +35,13 @@ from deskmetrics.schema.sentiment import sentiment
 from deskmetrics.warehouse.engine import Warehouse
 from deskmetrics.warehouse.facts import refresh_facts
 from deskmetrics.warehouse.load import ensure_schema, upsert
+from deskmetrics.warehouse.meta import read_meta, write_meta
 
 log = logging.getLogger(__name__)
 # every table a stream may write: the service-desk tables and the business ones (agreements,
 # revenue lines, devices, projects, opportunities and their stages...)
 TABLES = {table.name: table for table in (*t.CANONICAL_TABLES, *bt.BUSINESS_TABLES)}
 DIRTY_KEY = "facts_dirty"
-# the children that go with a ticket deleted at the source
-TICKET_CHILDREN = (t.status_changes, t.ticket_events, t.time_entries)
-# the children that go with another record deleted at the source, keyed by the parent's key
-CHILDREN = {"opportunities": (bt.opportunity_stages,)}
 # a batch's deletions in these tables replace a ticket's children; elsewhere they are records
 # deleted at the source
 REPLACED = {"status_changes", "ticket_events"}
@@ -109,7 +113,7 @@ def sync_source(
     report = SyncReport(source.name)
     with warehouse.writing() as conn:
         ensure_schema(conn)
-        was_dirty = _meta(conn, DIRTY_KEY) == "1"
+        was_dirty = read_meta(conn, DIRTY_KEY) == "1"
     touched: set[str] = set()
     try:
         for stream in connector.streams():
@@ -137,9 +141,9 @@ def sync_source(
             refresh_facts(conn, settings)
         else:
             # in slices, so a big first sync never holds every ticket's history in memory at once
-            for chunk in _chunks(sorted(touched), FACTS_SLICE):
+            for chunk in chunks(sorted(touched), FACTS_SLICE):
                 refresh_facts(conn, settings, pd.Series(chunk))
-        _set_meta(conn, DIRTY_KEY, "0")
+        write_meta(conn, DIRTY_KEY, "0")
     report.facts_seconds = time.perf_counter() - facts_started
     report.total_seconds = time.perf_counter() - started
     return report
@@ -178,10 +182,10 @@ def _sync_stream(
         bar.update(batch.records)
         bar.set_postfix(batches=report.batches, quarantined=report.quarantined)
     bar.close()
-    if _reconcile_due(warehouse, source, stream.name, full=full):
+    if reconcile_due(warehouse, source, stream.name, full=full):
         live = stream.live_keys()
         if live is not None:
-            _reconcile(warehouse, source, stream.name, live, report)
+            reconcile(warehouse, source, stream.name, live, TABLES[live.table], report)
             report.reconciled = True
     final = newest or (parse_instant(cursor) if cursor else None)
     with warehouse.writing() as conn:
@@ -246,9 +250,9 @@ def _commit(warehouse, source, stream_name, window, batch: Batch, newest, report
         # deletions first: a stream may replace a parent's children (delete by ticket, re-add)
         for name, keys in batch.deletions.items():
             if name == "tickets":
-                gone = _delete_tickets(conn, keys)
+                gone = delete_tickets(conn, keys)
             else:
-                gone = _delete_rows(conn, TABLES[name], keys) if keys else 0
+                gone = delete_rows(conn, TABLES[name], keys) if keys else 0
             report.deleted += gone
             if name not in REPLACED:
                 report.removed += gone
@@ -291,7 +295,7 @@ def _commit(warehouse, source, stream_name, window, batch: Batch, newest, report
             rows=report.rows,
             keep_cursor=True,
         )
-        _set_meta(conn, DIRTY_KEY, "1")
+        write_meta(conn, DIRTY_KEY, "1")
     report.records += batch.records
     report.quarantined += len(batch.quarantined)
     report.batches += 1
@@ -317,85 +321,12 @@ def _clear_fixed(conn, source_name: str, stream_name: str, batch: Batch) -> None
             loaded.update(frame[key].dropna().astype(str))
     fixed = {k for k in held if k in loaded or k.split("/", 1)[0] in loaded}
     fixed -= {x.record_key for x in batch.quarantined}
-    for chunk in _chunks(sorted(fixed)):
+    for chunk in chunks(sorted(fixed)):
         conn.execute(
             delete(t.quarantine).where(
                 q.source == source_name, q.stream == stream_name, q.record_key.in_(chunk)
             )
         )
-
-
-def _delete_tickets(conn, ids) -> int:
-    """Tickets deleted at the source go with their status history, events and time."""
-    deleted = 0
-    for chunk in _chunks(sorted(set(ids))):
-        for child in TICKET_CHILDREN:
-            conn.execute(delete(child).where(child.c.ticket_id.in_(chunk)))
-        deleted += conn.execute(delete(t.tickets).where(t.tickets.c.ticket_id.in_(chunk))).rowcount
-    return deleted
-
-
-def _delete_rows(conn, table, keys) -> int:
-    """Rows of ``table`` by their (first) key column, with their children (``CHILDREN``)."""
-    key = next(iter(table.primary_key.columns))
-    for child in CHILDREN.get(table.name, ()):
-        conn.execute(delete(child).where(child.c[key.name].in_(keys)))
-    return conn.execute(delete(table).where(key.in_(keys))).rowcount or 0
-
-
-def _chunks(values: list[str], size: int = 1000):
-    for i in range(0, len(values), size):
-        yield values[i : i + size]
-
-
-def _reconcile_due(warehouse, source, stream_name: str, *, full: bool) -> bool:
-    if full or source.reconcile_days == 0:
-        return True
-    with warehouse.reading() as conn:
-        last = _meta(conn, _reconcile_key(source.name, stream_name))
-    if last is None:
-        return True
-    return datetime.now(UTC) - parse_instant(last) >= timedelta(days=source.reconcile_days)
-
-
-def _reconcile_key(source_name: str, stream_name: str) -> str:
-    return f"reconciled:{source_name}:{stream_name}"
-
-
-def _reconcile(warehouse, source, stream_name, live: LiveKeys, report) -> None:
-    """Remove local rows the vendor no longer holds. The whole key list is read before anything
-    is deleted, so a listing that fails part-way deletes nothing."""
-    keys: set[str] = set()
-    for page in live.pages:
-        keys.update(str(k) for k in page)
-    table = TABLES[live.table]
-    key = next(iter(table.primary_key.columns))
-    with warehouse.writing() as conn:
-        local = {
-            str(k) for (k,) in conn.execute(select(key).where(table.c.source == live.source)).all()
-        }
-        gone = sorted(local - keys)
-        if gone and not keys:
-            # an empty listing against a full warehouse is a permissions or filter problem,
-            # not a vendor that deleted everything
-            log.warning(
-                "%s/%s: the source listed no %s; nothing removed",
-                source.name,
-                stream_name,
-                live.table,
-            )
-            return
-        removed = 0
-        if live.table == "tickets":
-            removed = _delete_tickets(conn, gone)
-        else:
-            for chunk in _chunks(gone):
-                removed += _delete_rows(conn, table, chunk)
-        report.deleted += removed
-        report.removed += removed
-        if gone:
-            log.info("%s/%s: removed %d deleted at the source", source.name, stream_name, len(gone))
-        _set_meta(conn, _reconcile_key(source.name, stream_name), datetime.now(UTC).isoformat())
 
 
 def _save_state(conn, source, stream, *, cursor, detail, rows, keep_cursor=False) -> None:
@@ -425,12 +356,3 @@ def _save_state(conn, source, stream, *, cursor, detail, rows, keep_cursor=False
             ]
         ),
     )
-
-
-def _meta(conn, key: str) -> str | None:
-    rows = conn.execute(select(t.warehouse_meta.c.value).where(t.warehouse_meta.c.key == key)).all()
-    return rows[0][0] if rows else None
-
-
-def _set_meta(conn, key: str, value: str) -> None:
-    upsert(conn, t.warehouse_meta, pd.DataFrame({"key": [key], "value": [value]}))
