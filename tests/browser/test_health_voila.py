@@ -5,6 +5,8 @@ alone, a good one is saved and shown, and a manual score changes the list and th
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from health.health_small import EARLY, load_health_small
 
@@ -62,6 +64,11 @@ def test_segments_list_and_the_cut_score_editor(health_site):
     assert page.locator(".dm-health-list tr[data-client]").count() == 1
     assert _list_row(page, "C1").get_attribute("data-score") == "78.8"
     assert "Acme Dental" in _list_row(page, "C1").inner_text()
+    with page.expect_download() as info:  # the CSV is asked of the kernel on the click
+        page.locator(".dm-health-download a.dm-download").click()
+    rows = Path(info.value.path()).read_text(encoding="utf-8").splitlines()
+    assert rows[0].startswith("client_id,client,score,tier,coverage_percent")
+    assert [row.split(",")[:3] for row in rows[1:]] == [["C1", "Acme Dental", "78.8"]]
     points = page.locator(".dm-health-detail-contributions tr[data-metric]").evaluate_all(
         "rows => rows.map(r => r.dataset.points)"
     )

@@ -25,6 +25,7 @@ from deskmetrics.health.service import Health
 from deskmetrics.health.settings import load_health_settings
 from deskmetrics.session import Session
 from deskmetrics.ui.client_choice import ClientChoice
+from deskmetrics.ui.download import CsvDownload
 from deskmetrics.ui.freshness import freshness_html, page_freshness
 from deskmetrics.ui.health_cuts import CutScoreEditor
 from deskmetrics.ui.health_detail import ClientDetail, show_figure, static_detail
@@ -316,7 +317,8 @@ class HealthPage:
         self.sort_choice = w.Dropdown(options=list(SORTS), value=self.order, description="Sort")
         self.sort_choice.add_class("dm-health-sort")
         self.sort_choice.observe(lambda c: self.sort(c["new"]), names="value")
-        self.download = w.HTML("")
+        # the CSV of every listed client leaves the kernel only when a reader clicks
+        self.download = CsvDownload(pd.DataFrame(), "health_clients.csv")
         self.download.add_class("dm-health-download")
         self.client_list = w.HTML("")
         self.client_list.add_class("dm-health-list")
@@ -365,7 +367,7 @@ class HealthPage:
     def _draw_list(self) -> None:
         listed = self.listed()
         self.client_list.value = client_list_html(listed, self.client)
-        self.download.value = download_link(client_csv_frame(listed), "health_clients.csv")
+        self.download.show(client_csv_frame(listed))
 
     def _draw_detail(self) -> None:
         row = self._selected()
