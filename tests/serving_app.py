@@ -34,12 +34,15 @@ def app_environment(warehouse_url: str, config: Path, access_db: Path) -> dict[s
     )
 
 
-def start_app(env: dict[str, str], log_path: Path, pool_size: int = 0):
+def start_app(env: dict[str, str], log_path: Path, pool_size: int = 0, behind_proxy: bool = False):
     """Start `deskmetrics serve`; returns (process, log file, base URL) once it answers."""
     port = free_port()
     log = open(log_path, "w")  # noqa: SIM115
     proc = subprocess.Popen(
-        serve_command(port, pool_size=pool_size), env=env, stdout=log, stderr=subprocess.STDOUT
+        serve_command(port, pool_size=pool_size, behind_proxy=behind_proxy),
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90

@@ -29,6 +29,12 @@ def add_serving_parsers(sub, common: Callable[[argparse.ArgumentParser], None]) 
     serve.add_argument(
         "--timeout", type=int, default=120, help="seconds one notebook cell may run (default 120)"
     )
+    serve.add_argument(
+        "--behind-proxy",
+        action="store_true",
+        help="a reverse proxy on this machine forwards to the app: take each client's address "
+        "from its X-Real-Ip / X-Forwarded-For (keep --host 127.0.0.1)",
+    )
 
     links = sub.add_parser("links", help="per-client signed links: create, list, revoke")
     lsub = links.add_subparsers(dest="links_command", required=True)
@@ -68,6 +74,7 @@ def run_serve(args) -> int:
         pool_size=args.pool_size,
         cull_minutes=args.cull_minutes,
         timeout_seconds=args.timeout,
+        behind_proxy=args.behind_proxy,
     )
 
 

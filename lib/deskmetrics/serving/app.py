@@ -6,6 +6,7 @@ request never reaches a page, a kernel, a websocket or a static file.
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import tornado.web
 from jupyter_core.utils import ensure_async
 from tornado.httputil import HTTPServerRequest
+from traitlets import Bool
 from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.tornado.handler import TornadoVoilaHandler
@@ -114,10 +116,24 @@ class DeskmetricsVoila(Voila):
     """Voilà serving notebooks/ with deskmetrics access control."""
 
     name = "deskmetrics-voila"
+    behind_proxy = Bool(
+        False,
+        config=True,
+        help="take the client's address and scheme from the reverse proxy's X-Real-Ip, "
+        "X-Forwarded-For and X-Forwarded-Proto headers",
+    )
 
     def setup_template_dirs(self):
         super().setup_template_dirs()
         self.template_paths = [str(TEMPLATES), *self.template_paths]
+
+    def listen(self):
+        if self.behind_proxy:
+            # the failed-login lockout counts per client address: behind a proxy every request
+            # comes from the proxy, so a few wrong guesses by anyone would lock out all staff.
+            # Only behind a proxy: a client reaching the app directly could name any address.
+            self.app.listen = functools.partial(self.app.listen, xheaders=True)
+        super().listen()
 
     def init_settings(self):
         settings = super().init_settings()

@@ -67,7 +67,9 @@ def voila_config(pool_size: int, cull_minutes: int, timeout_seconds: int) -> Con
     return config
 
 
-def serve_command(port: int, host: str = "127.0.0.1", pool_size: int = 1) -> list[str]:
+def serve_command(
+    port: int, host: str = "127.0.0.1", pool_size: int = 1, behind_proxy: bool = False
+) -> list[str]:
     """The command line that runs the app in its own process (tests and benchmarks)."""
     return [
         sys.executable,
@@ -77,6 +79,7 @@ def serve_command(port: int, host: str = "127.0.0.1", pool_size: int = 1) -> lis
         f"--port={port}",
         f"--host={host}",
         f"--pool-size={pool_size}",
+        *(["--behind-proxy"] if behind_proxy else []),
     ]
 
 
@@ -119,6 +122,7 @@ def serve(
     pool_size: int = 1,
     cull_minutes: int = 30,
     timeout_seconds: int = 120,
+    behind_proxy: bool = False,
 ) -> int:
     """Run the app in the foreground until Ctrl-C or SIGTERM (kernels are shut down)."""
     from deskmetrics.serving.app import DeskmetricsVoila
@@ -127,7 +131,7 @@ def serve(
         print(f"deskmetrics: {note}", file=sys.stderr, flush=True)
     print(f"deskmetrics dashboards: http://{host}:{port}/", flush=True)
     argv = [str(PROJECT_ROOT / "notebooks"), f"--port={port}", f"--Voila.ip={host}", "--no-browser"]
-    DeskmetricsVoila.launch_instance(
-        argv=argv, config=voila_config(pool_size, cull_minutes, timeout_seconds)
-    )
+    settings = voila_config(pool_size, cull_minutes, timeout_seconds)
+    settings.DeskmetricsVoila.behind_proxy = behind_proxy
+    DeskmetricsVoila.launch_instance(argv=argv, config=settings)
     return 0
