@@ -28,7 +28,7 @@ from tenacity import (
 
 from deskmetrics.config import PROJECT_ROOT
 from deskmetrics.errors import WarehouseError
-from deskmetrics.warehouse.resident import ResidentReader, writer_announced
+from deskmetrics.warehouse.resident import ResidentReader, short_lived, writer_announced
 
 log = logging.getLogger(__name__)
 
@@ -120,11 +120,7 @@ class Warehouse:
             with self._resident.reading() as conn:
                 yield conn
             return
-        conn = self._connect(read_only=True)
-        try:
-            yield conn
-        finally:
-            conn.close()
+        yield from short_lived(lambda: self._connect(read_only=True))
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:

@@ -59,12 +59,12 @@ class ResidentReader:
     def reading(self) -> Iterator[Connection]:
         # busy (a nested read, another thread) or a writer waiting: a connection of its own
         if not self._lock.acquire(blocking=False):
-            yield from _short_lived(self._connect)
+            yield from short_lived(self._connect)
             return
         try:
             if writer_waiting(self.path):
                 self._close()
-                yield from _short_lived(self._connect)
+                yield from short_lived(self._connect)
                 return
             if self._conn is None:
                 self._conn = self._connect()
@@ -123,7 +123,8 @@ def _release_all() -> None:
     gc.collect()
 
 
-def _short_lived(connect: Callable[[], Connection]) -> Iterator[Connection]:
+def short_lived(connect: Callable[[], Connection]) -> Iterator[Connection]:
+    """A connection for one read, closed after it."""
     conn = connect()
     try:
         yield conn
