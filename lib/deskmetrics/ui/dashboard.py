@@ -54,7 +54,10 @@ class DashboardTab:
         self.session, self.static, self.viewer = session, static, viewer
         if not viewer.is_staff:
             client = viewer.client_id
-        self.state = dashboard_state(session, date_from, date_to, client, board, category)
+        asked = dict(
+            date_from=date_from, date_to=date_to, client=client, board=board, category=category
+        )
+        self.state = period_state(session, FILTERS, asked)
         self._plotly_included = False
         self._bundle = self._compute()
         if not static:
@@ -194,7 +197,7 @@ class DashboardTab:
 
     def follow(self, params: dict[str, str]) -> None:
         """Move a built page to the filters an address asks for; widgets change in place."""
-        state = dashboard_state(self.session, **{k: params.get(k, "") for k in PARAMETERS})
+        state = period_state(self.session, FILTERS, params)
         if state == self.state:
             return
         self.filter_bar.move_to(state)
@@ -221,19 +224,6 @@ class DashboardTab:
     def _refresh_figures(self) -> None:
         self.trend()
         self.breakdown()
-
-
-def dashboard_state(
-    session: Session,
-    date_from: str = "",
-    date_to: str = "",
-    client: str = "",
-    board: str = "",
-    category: str = "",
-) -> dict:
-    """The period (default: the 30 days up to the last day with tickets) and the filters."""
-    params = {"date_from": date_from, "date_to": date_to, "client": client, "board": board}
-    return period_state(session, FILTERS, params | {"category": category})
 
 
 def _scope(session: Session, state: dict):
